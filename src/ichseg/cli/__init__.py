@@ -1,0 +1,1 @@
+"""The ``ichseg`` command line: argument parsing only, every job is a Python API call."""
