@@ -117,7 +117,11 @@ def read_header(path: Path) -> DicomFileHeader | None:
     except Exception as error:
         raise InputError(path, f"corrupt DICOM header ({type(error).__name__}: {error})") from error
     meta = getattr(dataset, "file_meta", None)
-    sop_class = str(dataset.get("SOPClassUID", "") or (meta.get("MediaStorageSOPClassUID", "") if meta else ""))
+    meta_class = str(meta.get("MediaStorageSOPClassUID", "")) if meta else ""
+    sop_class = str(dataset.get("SOPClassUID", "") or meta_class)
+    if meta_class and meta_class != DIRECTORY_SOP_CLASS and str(dataset.get("SOPClassUID", "")) != meta_class:
+        # The file meta survived but the data set after it did not parse into the same object.
+        raise InputError(path, f"corrupt DICOM: the file meta says SOP class {meta_class}, the data set does not")
     orientation = dataset.get("ImageOrientationPatient")
     position = dataset.get("ImagePositionPatient")
     series_number = dataset.get("SeriesNumber")

@@ -124,7 +124,7 @@ def _remove_shear(
         # out[J, I] samples image[J + (v_min - v_k)/dy, I + (u_min - u_k)/dx].
         offset = ((v_min - v[k]) / d_col, (u_min - u[k]) / d_row)
         ndimage.affine_transform(
-            image, np.eye(2), offset=offset, output_shape=out_shape, output=out[k],
+            image, np.ones(2), offset=offset, output_shape=out_shape, output=out[k],  # diagonal: fast shift path
             order=1, mode="constant", cval=AIR_HU,
         )
     return out, np.array([u_min, v_min])

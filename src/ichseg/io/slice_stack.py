@@ -70,7 +70,7 @@ def read_slice_stack(
         >>> from PIL import Image
         >>> folder = Path(tempfile.mkdtemp())
         >>> Image.fromarray(np.full((4, 4), 255, np.uint8)).save(folder / "1.png")
-        >>> read_slice_stack(folder, window=(40, 80), spacing=(1, 1, 5)).array.max()
+        >>> float(read_slice_stack(folder, window=(40, 80), spacing=(1, 1, 5)).array.max())
         80.0
     """
     if isinstance(source, (str, Path)):

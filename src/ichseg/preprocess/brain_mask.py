@@ -60,7 +60,7 @@ def brain_mask(volume: Volume, *, erosion_mm: float = 5.0) -> np.ndarray:
         >>> from ichseg.io import read_volume
         >>> from ichseg.resources import example_path
         >>> volume = read_volume(example_path("ge_head_ct"))
-        >>> 1100 < brain_mask(volume).sum() * volume.voxel_volume_ml < 1800
+        >>> bool(1100 < brain_mask(volume).sum() * volume.voxel_volume_ml < 1800)
         True
     """
     hu = np.asarray(volume.array, dtype=np.float32)

@@ -1,0 +1,51 @@
+"""Resampling to a spacing and back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ichseg.io import Volume
+from ichseg.preprocess import resample_like, resample_to_spacing
+
+
+@pytest.fixture
+def sphere_volume():
+    grid = np.indices((120, 120, 20)).astype(np.float32)
+    spacing = np.array([0.5, 0.5, 5.0])
+    centre = np.array([60, 60, 10])
+    distance = np.sqrt((((grid.T - centre) * spacing) ** 2).sum(-1)).T
+    image = np.where(distance < 20, 60.0, 0.0).astype(np.float32)
+    return Volume(image, np.diag([*spacing, 1.0]))
+
+
+def test_round_trip_returns_original_grid(ge_volume):
+    coarse = resample_to_spacing(ge_volume, (1.0, 1.0, 5.0))
+    assert coarse.spacing == pytest.approx((1.0, 1.0, 5.0), abs=1e-6)
+    back = resample_like(coarse, ge_volume)
+    assert back.shape == ge_volume.shape
+    assert np.array_equal(back.affine, ge_volume.affine)
+    centre_world = ge_volume.world_coordinates(np.array([[255.5, 305.0, 18.0]]))
+    assert np.allclose(coarse.world_coordinates(np.array([[(coarse.shape[0] - 1) / 2, (coarse.shape[1] - 1) / 2,
+                                                           (coarse.shape[2] - 1) / 2]])), centre_world, atol=1.0)
+
+
+def test_labels_use_nearest_and_keep_their_values(sphere_volume):
+    labels = sphere_volume.with_array((sphere_volume.array > 0).astype(np.uint8) * 3)
+    iso = resample_to_spacing(labels, (1.0, 1.0, 1.0), order=0)
+    assert iso.array.dtype == np.uint8
+    assert set(np.unique(iso.array)) == {0, 3}
+    true_ml = 4 / 3 * np.pi * 20**3 / 1000
+    assert (iso.array > 0).sum() * iso.voxel_volume_ml == pytest.approx(true_ml, rel=0.05)
+
+
+@pytest.mark.parametrize("order", [1, 3])
+def test_image_round_trip_is_close(sphere_volume, order):
+    there = resample_to_spacing(sphere_volume, (0.8, 0.8, 2.0), order=order)
+    back = resample_like(there, sphere_volume, order=order)
+    assert np.abs(back.array - sphere_volume.array).mean() < 2.0
+
+
+def test_bad_spacing_is_refused(sphere_volume):
+    with pytest.raises(ValueError, match="3 positive numbers"):
+        resample_to_spacing(sphere_volume, (1.0, 0.0, 1.0))
