@@ -1,0 +1,76 @@
+"""Figures for model comparisons (PNG): Dice box + violin, Bland-Altman, concordance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .agreement import bland_altman, concordance_correlation  # noqa: E402
+
+
+def _clean(values: Sequence[float]) -> np.ndarray:
+    array = np.asarray(values, float)
+    return array[~np.isnan(array)]
+
+
+def box_violin(groups: Mapping[str, Sequence[float]], path: Path, *, title: str, ylabel: str) -> Path:
+    """Violins with box plots on top, one per model."""
+    names = [n for n in groups if _clean(groups[n]).size]
+    data = [_clean(groups[n]) for n in names]
+    figure, axes = plt.subplots(figsize=(1.6 + 1.3 * len(names), 4))
+    if data:
+        axes.violinplot(data, showextrema=False)
+        axes.boxplot(data, widths=0.15, showfliers=True)
+        axes.set_xticks(range(1, len(names) + 1), names, rotation=20)
+    axes.set_title(title)
+    axes.set_ylabel(ylabel)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def bland_altman_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
+    """Difference against mean, with bias and 95% limits of agreement."""
+    a, b = np.asarray(pred, float), np.asarray(ref, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    result = bland_altman(a, b)
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.scatter((a[keep] + b[keep]) / 2, a[keep] - b[keep], s=12, alpha=0.7)
+    for value, style, label in ((result["bias"], "-", "bias"), (result["loa_low"], "--", "95% LoA"),
+                                (result["loa_high"], "--", None)):
+        axes.axhline(value, color="k", linestyle=style, linewidth=1, label=label)
+    axes.set_xlabel(f"mean of predicted and reference ({unit})")
+    axes.set_ylabel(f"predicted - reference ({unit})")
+    axes.set_title(f"{title}\nbias {result['bias']:.2f}, LoA [{result['loa_low']:.2f}, {result['loa_high']:.2f}]")
+    axes.legend(loc="best", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def concordance_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
+    """Predicted against reference with the identity line and Lin's CCC."""
+    a, b = np.asarray(pred, float), np.asarray(ref, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    ccc = concordance_correlation(a, b)
+    figure, axes = plt.subplots(figsize=(4.5, 4.5))
+    axes.scatter(b[keep], a[keep], s=12, alpha=0.7)
+    top = float(max(a[keep].max(), b[keep].max(), 1e-6)) * 1.05
+    axes.plot([0, top], [0, top], "k--", linewidth=1)
+    axes.set_xlim(0, top)
+    axes.set_ylim(0, top)
+    axes.set_xlabel(f"reference ({unit})")
+    axes.set_ylabel(f"predicted ({unit})")
+    axes.set_title(f"{title}\nCCC {ccc:.3f}")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
