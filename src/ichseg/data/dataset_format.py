@@ -1,0 +1,50 @@
+"""The project's dataset format: nnU-Net v2 raw layout.
+
+``imagesTr/<case>_0000.nii.gz``, ``labelsTr/<case>.nii.gz``, ``dataset.json`` with the
+label schema of :mod:`ichseg.labels`; unlabelled images (semi-supervised training) go to
+``imagesUnlabeled/<case>_0000.nii.gz``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..io import Volume, write_nifti
+from ..labels import LABELS
+
+CHANNEL_SUFFIX = "_0000"
+FILE_ENDING = ".nii.gz"
+
+
+def dataset_json(name: str, n_training: int, n_unlabeled: int = 0, description: str = "") -> dict:
+    """The ``dataset.json`` of nnU-Net v2 with ichseg's labels."""
+    return {
+        "name": name,
+        "description": description,
+        "channel_names": {"0": "CT"},
+        "labels": {label_name: value for value, label_name in LABELS.items()},
+        "numTraining": n_training,
+        "numUnlabeled": n_unlabeled,
+        "file_ending": FILE_ENDING,
+    }
+
+
+class DatasetWriter:
+    """Writes cases into a dataset folder (atomic files, parent folders created)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        for folder in ("imagesTr", "labelsTr"):
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+
+    def write_labelled(self, case: str, image: Volume, labels: Volume) -> None:
+        write_nifti(image, self.root / "imagesTr" / f"{case}{CHANNEL_SUFFIX}{FILE_ENDING}")
+        write_nifti(labels, self.root / "labelsTr" / f"{case}{FILE_ENDING}", dtype="uint8")
+
+    def write_unlabeled(self, case: str, image: Volume) -> None:
+        (self.root / "imagesUnlabeled").mkdir(exist_ok=True)
+        write_nifti(image, self.root / "imagesUnlabeled" / f"{case}{CHANNEL_SUFFIX}{FILE_ENDING}")
+
+    def write_description(self, description: dict) -> None:
+        (self.root / "dataset.json").write_text(json.dumps(description, indent=2) + "\n")

@@ -1,0 +1,77 @@
+"""``generate_dataset``: many synthetic cases written in the project's dataset format,
+with ``cases.csv`` (per case: anatomy, true volume per class, lesion count, every
+generator parameter) and ``slice_labels.csv`` (per slice, which types are present)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from ...labels import LABELS
+from ..dataset_format import DatasetWriter, dataset_json
+from .generator import SynthConfig, generate_case
+
+CLASS_NAMES = [name for value, name in LABELS.items() if value]
+
+
+def case_row(case_id: str, case, split: str) -> dict:
+    """The cases.csv row: true volumes are label voxel counts x voxel volume."""
+    labels = case.labels.array
+    voxel_ml = case.labels.voxel_volume_ml
+    counts = np.bincount(labels.ravel(), minlength=len(LABELS))
+    row = {"case": case_id, "split": split, "anatomy": case.parameters["anatomy"]}
+    for value, name in LABELS.items():
+        if value:
+            row[f"{name}_ml"] = round(float(counts[value] * voxel_ml), 4)
+    blood = np.isin(labels, [1, 2, 3, 4, 5])
+    row["any_hemorrhage_ml"] = round(float(blood.sum() * voxel_ml), 4)
+    row["n_lesions"] = int(ndimage.label(blood, np.ones((3, 3, 3), bool))[1]) if blood.any() else 0
+    row.update({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in case.parameters.items()})
+    row["lesions"] = json.dumps(case.lesions)
+    return row
+
+
+def slice_rows(case_id: str, labels: np.ndarray) -> list[dict]:
+    """Per axial slice: 0/1 presence of each class (weak labels)."""
+    present = np.stack([(labels == value).any(axis=(0, 1)) for value in range(1, len(LABELS))], axis=1)
+    return [{"case": case_id, "slice": k, **{name: int(present[k, i]) for i, name in enumerate(CLASS_NAMES)},
+             "any": int(present[k, :5].any())} for k in range(labels.shape[2])]
+
+
+def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig = SynthConfig(), *,
+                     n_unlabeled: int = 0, progress=None) -> dict:
+    """Write ``n_cases`` labelled and ``n_unlabeled`` unlabelled cases; returns dataset.json.
+
+    Case ``k`` uses seed ``seed * 100003 + k``, so one case can be regenerated alone.
+    """
+    writer = DatasetWriter(out)
+    rows, slices = [], []
+    for k in range(n_cases + n_unlabeled):
+        case_seed = seed * 100003 + k
+        case = generate_case(case_seed, config)
+        labelled = k < n_cases
+        case_id = f"synth_{seed:04d}_{k:04d}"
+        if labelled:
+            writer.write_labelled(case_id, case.image, case.labels)
+            slices.extend(slice_rows(case_id, case.labels.array))
+        else:
+            writer.write_unlabeled(case_id, case.image)
+        rows.append(case_row(case_id, case, "labelled" if labelled else "unlabeled"))
+        if progress:
+            progress(k + 1, n_cases + n_unlabeled)
+    root = Path(out)
+    for name, table in (("cases.csv", rows), ("slice_labels.csv", slices)):
+        if table:
+            columns = list(dict.fromkeys(key for row in table for key in row))
+            with open(root / name, "w", newline="") as stream:
+                writer_csv = csv.DictWriter(stream, fieldnames=columns)
+                writer_csv.writeheader()
+                writer_csv.writerows(table)
+    description = dataset_json(f"ichseg-synth-{seed}", n_cases, n_unlabeled,
+                               f"synthetic head CT with hemorrhage, ichseg synth seed {seed}")
+    writer.write_description(description)
+    return description

@@ -1,0 +1,180 @@
+"""One synthetic case: a procedural head, its hemorrhages and the scanner physics.
+
+Everything random is drawn from one ``numpy.random.Generator`` seeded per case, so the
+same seed always gives the same image, labels and parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...io import Volume
+from ...labels import HEMORRHAGE_LABELS, LABELS, PHE
+from . import lesions
+from .fields import Grid
+from .head import HeadAnatomy, build_head, rotation_matrix, sample_head_parameters
+from .physics import AIR, add_streaks, average_subslices, correlated_noise, interpolation_matrix, to_output_plane
+
+TYPES = ("IPH", "IVH", "SAH", "SDH", "EDH", "PHE")
+WORKING_MM = 1.25
+
+
+@dataclass
+class SynthConfig:
+    """What to generate (per-case values are drawn within these ranges).
+
+    Args:
+        types: hemorrhage types that may appear (PHE comes with IPH).
+        negative_fraction: share of cases without any hemorrhage.
+        pixel_mm: in-plane pixel size, fixed or None for 0.4-1.0 mm.
+        slice_mm: slice thickness (= spacing), fixed or None for 2.5-7 mm.
+        noise_hu: range of the noise SD.
+        tilt_probability: share of cases acquired with gantry tilt (oblique affine).
+        streak_probability: share of cases with skull-base streaks.
+    """
+
+    types: tuple[str, ...] = TYPES
+    negative_fraction: float = 0.2
+    pixel_mm: float | None = None
+    slice_mm: float | None = None
+    noise_hu: tuple[float, float] = (3.0, 12.0)
+    tilt_probability: float = 0.2
+    streak_probability: float = 0.3
+
+
+@dataclass
+class SynthCase:
+    image: Volume
+    labels: Volume
+    parameters: dict = field(default_factory=dict)
+    lesions: list[dict] = field(default_factory=list)
+
+
+def _sample_lesions(rng: np.random.Generator, config: SynthConfig, seed: int) -> list[tuple[str, dict]]:
+    if rng.random() < config.negative_fraction:
+        return []
+    allowed = [t for t in config.types if t != "PHE"] or ["IPH"]
+    # The main type cycles with the seed, so any few consecutive cases hold every type
+    # (balanced classes); further types are random.
+    primary = allowed[seed % len(allowed)]
+    count = 1 + int(rng.random() < 0.35) + int(rng.random() < 0.1)
+    others = [t for t in allowed if t != primary]
+    chosen = [primary] + list(rng.choice(others, size=min(count - 1, len(others)), replace=False))
+    plans = []
+    for kind in chosen:
+        if kind == "IPH":
+            volume = float(np.exp(rng.uniform(np.log(0.5), np.log(120))))
+            location = str(rng.choice(["lobar", "deep", "infratentorial"], p=[0.45, 0.4, 0.15]))
+            age = str(rng.choice(["hyperacute", "acute"], p=[0.15, 0.85]))
+            plans.append(("IPH", {"volume_ml": volume, "location": location, "age": age}))
+        elif kind == "IVH":
+            plans.append(("IVH", {"pattern": str(rng.choice(["layering", "cast"], p=[0.7, 0.3]))}))
+        elif kind == "SDH":
+            plans.append(("SDH", {"age": str(rng.choice(["acute", "subacute", "chronic"], p=[0.7, 0.15, 0.15]))}))
+        else:
+            plans.append((kind, {}))
+    return plans
+
+
+def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool) -> list[dict]:
+    drawn = []
+    for kind, options in plans:
+        painter = {"IPH": lesions.add_iph, "IVH": lesions.add_ivh, "SAH": lesions.add_sah,
+                   "SDH": lesions.add_sdh, "EDH": lesions.add_edh}[kind]
+        info = painter(anatomy, labels, hu, rng, **options)
+        if info:
+            drawn.append(info)
+    if not allow_edema:
+        labels[labels == PHE] = 0  # drawn as tissue, not labelled
+    return drawn
+
+
+def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
+    """Generate one labelled case (int16 HU image and uint8 labels on the same grid).
+
+    Example:
+        >>> case = generate_case(3, SynthConfig(pixel_mm=0.98, slice_mm=5.0))
+        >>> case.image.array.dtype, case.labels.array.dtype, case.image.shape == case.labels.shape
+        (dtype('int16'), dtype('uint8'), True)
+    """
+    rng = np.random.default_rng(seed)
+    head_parameters = sample_head_parameters(rng)
+    pixel = float(config.pixel_mm or rng.choice([0.43, 0.45, 0.49, 0.5, 0.6, 0.7, 0.8, 1.0]))
+    thickness = float(config.slice_mm or rng.choice([2.5, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0]))
+    fov = float(rng.uniform(220, 250))
+    n_pixels = min(512, int(round(fov / pixel)))
+    tilt = float(rng.uniform(10, 25)) if rng.random() < config.tilt_probability else 0.0
+    rx, ry, rz = head_parameters["cavity_radii_mm"]
+    bottom, top = -1.05 * rz, rz + 16.0
+    n_slices = int(math.ceil((top - bottom) / thickness))
+    per_slice = max(1, int(round(thickness / WORKING_MM)))
+    half = max(rx, ry) + 25.0
+    step = max(WORKING_MM, pixel)
+    n_work = int(math.ceil(2 * half / step)) + 1
+    grid = Grid((-half, -half, bottom + thickness / (2 * per_slice)), (step, step, thickness / per_slice),
+                (n_work, n_work, n_slices * per_slice))
+
+    # The head is posed in the gantry frame; with tilt, the gantry frame is rotated in the world.
+    gantry = rotation_matrix(-tilt, 0, 0)
+    posed = dict(head_parameters)
+    pose = rotation_matrix(*head_parameters["pose_deg"])
+    combined = gantry.T @ pose
+    shift = gantry.T @ np.asarray(head_parameters["shift_mm"])
+    posed["pose_deg"] = [0.0, 0.0, 0.0]
+    posed["shift_mm"] = [0.0, 0.0, 0.0]
+    anatomy = build_head(grid, posed | {"_rotation": combined, "_shift": shift}, rng)
+    labels = np.zeros(grid.shape, np.uint8)
+    hu = anatomy.hu
+    plans = _sample_lesions(rng, config, seed)
+    drawn = _draw(anatomy, labels, hu, rng, plans, "PHE" in config.types)
+
+    out_positions = (np.arange(n_pixels) - (n_pixels - 1) / 2) * pixel
+    psf = float(rng.uniform(0.35, 0.8)) * pixel
+    image_matrices = tuple(interpolation_matrix(out_positions, o, step, n_work, psf) for o in grid.origin[:2])
+    label_matrices = tuple(interpolation_matrix(out_positions, o, step, n_work) for o in grid.origin[:2])
+    image = to_output_plane(average_subslices(hu, per_slice), image_matrices, AIR)
+
+    present = [v for v in (*HEMORRHAGE_LABELS, PHE) if (labels == v).any()]
+    out_labels = np.zeros(image.shape, np.uint8)
+    if present:
+        fractions = np.stack([
+            to_output_plane(average_subslices((labels == v).astype(np.float32), per_slice), label_matrices, 0.0)
+            for v in present
+        ])
+        best = fractions.argmax(axis=0)
+        keep = fractions.max(axis=0) >= 0.5
+        out_labels[keep] = np.asarray(present, np.uint8)[best[keep]]
+
+    noise_sd = float(rng.uniform(*config.noise_hu))
+    image += correlated_noise(rng, image.shape, noise_sd)
+    streak_slices = 0
+    if rng.random() < config.streak_probability:
+        streak_slices = add_streaks(rng, image, pixel, float(rng.uniform(15, 45)))
+    centre = (n_pixels - 1) / 2
+    xs, ys = np.meshgrid(np.arange(n_pixels), np.arange(n_pixels), indexing="ij")
+    outside_fov = ((xs - centre) ** 2 + (ys - centre) ** 2) * pixel**2 > (fov / 2) ** 2
+    image[outside_fov] = -1024
+    image_int = np.clip(np.rint(image), -1024, 3071).astype(np.int16)
+
+    affine = np.eye(4)
+    affine[:3, :3] = gantry @ np.diag([pixel, pixel, thickness])
+    affine[:3, 3] = gantry @ np.array([out_positions[0], out_positions[0], bottom + thickness / 2])
+    parameters = {
+        "seed": seed, "anatomy": "procedural", "pixel_mm": pixel, "slice_mm": thickness, "shape": list(image.shape),
+        "gantry_tilt_deg": round(tilt, 2), "noise_sd_hu": round(noise_sd, 2), "psf_sigma_mm": round(psf, 3),
+        "streak_slices": streak_slices, "fov_mm": round(fov, 1), "working_mm": step,
+        "atrophy": round(head_parameters["atrophy"], 3), "skull_mm": round(head_parameters["skull_mm"], 2),
+        "cavity_radii_mm": [round(v, 1) for v in head_parameters["cavity_radii_mm"]],
+        "pose_deg": [round(v, 1) for v in head_parameters["pose_deg"]],
+        "calcifications": ",".join(k for k, v in head_parameters["calcifications"].items() if v) or "none",
+    }
+    metadata = {"format": "synthetic", "source": f"ichseg synth seed {seed}"}
+    return SynthCase(Volume(image_int, affine, dict(metadata)), Volume(out_labels, affine.copy(), dict(metadata)),
+                     parameters, drawn)
+
+
+def label_names() -> dict[str, int]:
+    return {name: value for value, name in LABELS.items()}
