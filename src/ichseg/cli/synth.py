@@ -7,6 +7,7 @@ import sys
 
 from ..data.synth import SynthConfig, generate_dataset
 from ..data.synth.generator import TYPES
+from ..data.synth.shape_bank import ShapeBank
 
 HELP = "write a labelled synthetic head-CT hemorrhage dataset (nnU-Net v2 layout + cases.csv + slice_labels.csv)"
 
@@ -21,6 +22,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--spacing", type=float, help="in-plane pixel size in mm (default: drawn 0.43-1.0)")
     parser.add_argument("--slice-thickness", type=float, help="slice thickness in mm (default: drawn 2.5-7)")
     parser.add_argument("--unlabeled", type=int, default=0, help="additional unlabelled cases")
+    parser.add_argument("--base", nargs="+", default=[], metavar="PATH",
+                        help="real head CT(s) (DICOM folder or NIfTI) to insert hemorrhages into")
+    parser.add_argument("--base-fraction", type=float, default=0.5, help="share of cases built on --base scans")
+    parser.add_argument("--shape-bank", nargs="+", default=[], metavar="DIR",
+                        help="folders or .zip archives of lesion masks whose shapes IPH may take")
     parser.set_defaults(run=run)
 
 
@@ -31,10 +37,12 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"ichseg synth: unknown types {unknown}; choose from {', '.join(TYPES)}")
     if not 0 <= args.negatives <= 1:
         raise SystemExit("ichseg synth: --negatives must be between 0 and 1")
+    bank = ShapeBank.load(args.shape_bank, seed=args.seed) if args.shape_bank else None
     config = SynthConfig(types=types, negative_fraction=args.negatives, pixel_mm=args.spacing,
-                         slice_mm=args.slice_thickness)
+                         slice_mm=args.slice_thickness, shape_bank=bank)
     report = lambda done, total: print(f"\r{done}/{total} cases", end="", file=sys.stderr)  # noqa: E731
-    generate_dataset(args.output, args.cases, args.seed, config, n_unlabeled=args.unlabeled, progress=report)
+    generate_dataset(args.output, args.cases, args.seed, config, n_unlabeled=args.unlabeled, bases=args.base,
+                     base_fraction=args.base_fraction, progress=report)
     print(file=sys.stderr)
     print(f"wrote {args.cases} labelled + {args.unlabeled} unlabelled cases to {args.output}")
     return 0

@@ -13,7 +13,7 @@ from scipy import ndimage
 
 from ...labels import LABELS
 from ..dataset_format import DatasetWriter, dataset_json
-from .generator import SynthConfig, generate_case
+from .generator import SynthConfig, generate_case, generate_on_base
 
 CLASS_NAMES = [name for value, name in LABELS.items() if value]
 
@@ -43,16 +43,25 @@ def slice_rows(case_id: str, labels: np.ndarray) -> list[dict]:
 
 
 def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig = SynthConfig(), *,
-                     n_unlabeled: int = 0, progress=None) -> dict:
+                     n_unlabeled: int = 0, bases: list[str | Path] = (), base_fraction: float = 0.5,
+                     progress=None) -> dict:
     """Write ``n_cases`` labelled and ``n_unlabeled`` unlabelled cases; returns dataset.json.
 
-    Case ``k`` uses seed ``seed * 100003 + k``, so one case can be regenerated alone.
+    Case ``k`` uses seed ``seed * 100003 + k``, so one case can be regenerated alone. With
+    ``bases``, a ``base_fraction`` of the cases insert hemorrhages into those real scans
+    (taken in turn), the rest use procedural heads.
     """
+    if not 0 <= base_fraction <= 1:
+        raise ValueError(f"base_fraction must be in [0, 1], got {base_fraction}")
     writer = DatasetWriter(out)
     rows, slices = [], []
     for k in range(n_cases + n_unlabeled):
         case_seed = seed * 100003 + k
-        case = generate_case(case_seed, config)
+        use_base = bool(bases) and np.random.default_rng([seed, k]).random() < base_fraction
+        if use_base:
+            case = generate_on_base(case_seed, str(bases[k % len(bases)]), config)
+        else:
+            case = generate_case(case_seed, config)
         labelled = k < n_cases
         case_id = f"synth_{seed:04d}_{k:04d}"
         if labelled:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from scipy import ndimage
 
 from ...io import Volume
 from ...labels import HEMORRHAGE_LABELS, LABELS, PHE
 from . import lesions
+from .base import load_base
+from .shape_bank import ShapeBank
 from .fields import Grid
 from .head import HeadAnatomy, build_head, rotation_matrix, sample_head_parameters
 from .physics import AIR, add_streaks, average_subslices, correlated_noise, interpolation_matrix, to_output_plane
@@ -34,6 +38,8 @@ class SynthConfig:
         noise_hu: range of the noise SD.
         tilt_probability: share of cases acquired with gantry tilt (oblique affine).
         streak_probability: share of cases with skull-base streaks.
+        shape_bank: real lesion shapes for IPH (see :mod:`.shape_bank`).
+        bank_probability: share of IPH drawn from the bank when there is one.
     """
 
     types: tuple[str, ...] = TYPES
@@ -43,6 +49,8 @@ class SynthConfig:
     noise_hu: tuple[float, float] = (3.0, 12.0)
     tilt_probability: float = 0.2
     streak_probability: float = 0.3
+    shape_bank: ShapeBank | None = None
+    bank_probability: float = 0.5
 
 
 @dataclass
@@ -69,7 +77,9 @@ def _sample_lesions(rng: np.random.Generator, config: SynthConfig, seed: int) ->
             volume = float(np.exp(rng.uniform(np.log(0.5), np.log(120))))
             location = str(rng.choice(["lobar", "deep", "infratentorial"], p=[0.45, 0.4, 0.15]))
             age = str(rng.choice(["hyperacute", "acute"], p=[0.15, 0.85]))
-            plans.append(("IPH", {"volume_ml": volume, "location": location, "age": age}))
+            use_bank = config.shape_bank is not None and rng.random() < config.bank_probability
+            shape = config.shape_bank.sample(rng) if use_bank else None
+            plans.append(("IPH", {"volume_ml": volume, "location": location, "age": age, "bank_shape": shape}))
         elif kind == "IVH":
             plans.append(("IVH", {"pattern": str(rng.choice(["layering", "cast"], p=[0.7, 0.3]))}))
         elif kind == "SDH":
@@ -90,6 +100,47 @@ def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool) -> li
     if not allow_edema:
         labels[labels == PHE] = 0  # drawn as tissue, not labelled
     return drawn
+
+
+def generate_on_base(seed: int, base_path: str, config: SynthConfig = SynthConfig()) -> SynthCase:
+    """Insert hemorrhages into a real head CT (its own grid, affine and noise).
+
+    The scan is mirrored left-right with probability 1/2 (array flipped, affine kept) so
+    one base gives two anatomies. Lesion HU changes are smoothed slightly across slices
+    (partial volume) and carry noise of the scan's measured SD.
+    """
+    rng = np.random.default_rng(seed)
+    volume, base = load_base(str(base_path))
+    mirrored = bool(rng.random() < 0.5)
+    flip = (lambda a: a[::-1]) if mirrored else (lambda a: a)  # noqa: E731
+    x, y, z = base.head_coordinates
+    anatomy = HeadAnatomy(
+        grid=base.grid, hu=np.ascontiguousarray(flip(base.hu)).copy(), intracranial=flip(base.intracranial),
+        depth=flip(base.depth), parenchyma=flip(base.parenchyma), ventricles=flip(base.ventricles),
+        csf_spaces=flip(base.csf_spaces), deep_grey=flip(base.deep_grey), infratentorial=flip(base.infratentorial),
+        side=flip(base.side), skull=flip(base.skull), sutures=base.sutures, head_coordinates=(x, y, z),
+        parameters=base.parameters,
+    )
+    original = anatomy.hu.copy()
+    labels = np.zeros(anatomy.hu.shape, np.uint8)
+    drawn = _draw(anatomy, labels, anatomy.hu, rng, _sample_lesions(rng, config, seed), "PHE" in config.types)
+    change = anatomy.hu - original
+    if np.any(change):
+        change = ndimage.gaussian_filter1d(change, sigma=0.35, axis=2)  # partial volume across thick slices
+        noise = correlated_noise(rng, change.shape, base.parameters["noise_sd_hu"])
+        touched = ndimage.binary_dilation(np.abs(change) > 1.0, iterations=1)
+        image = original + change + np.where(touched, noise, 0)
+    else:
+        image = original
+    image_int = np.clip(np.rint(image), -1024, 3071).astype(np.int16)
+    parameters = {
+        "seed": seed, "anatomy": f"base:{Path(base_path).name}", "mirrored": mirrored,
+        "pixel_mm": round(volume.spacing[0], 4), "slice_mm": round(volume.spacing[2], 4), "shape": list(volume.shape),
+        "noise_sd_hu": round(base.parameters["noise_sd_hu"], 2),
+    }
+    metadata = {"format": "synthetic", "source": f"ichseg synth seed {seed} on {base_path}"}
+    return SynthCase(Volume(image_int, volume.affine.copy(), dict(metadata)),
+                     Volume(labels, volume.affine.copy(), dict(metadata)), parameters, drawn)
 
 
 def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:

@@ -11,10 +11,12 @@ description of what it drew.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from ...labels import EDH, IPH, IVH, PHE, SAH, SDH
 from .fields import ellipsoid_sdf, smooth_noise
 from .head import HeadAnatomy
+from .shape_bank import place_shape
 
 AGES = ("hyperacute", "acute", "subacute", "chronic")
 
@@ -51,8 +53,10 @@ def _fill(anatomy, labels, hu, region, label, value, rng, texture_hu=4.0):
     labels[region] = label
 
 
-def add_iph(anatomy, labels, hu, rng, *, volume_ml: float, location: str, age: str = "acute") -> dict:
-    """Irregular parenchymal clot of about ``volume_ml`` with an edema rim."""
+def add_iph(anatomy, labels, hu, rng, *, volume_ml: float, location: str, age: str = "acute",
+            bank_shape=None) -> dict:
+    """Irregular parenchymal clot of about ``volume_ml`` with an edema rim; with
+    ``bank_shape`` the clot is a real lesion shape (see :mod:`.shape_bank`)."""
     regions = {
         "lobar": anatomy.parenchyma & (anatomy.depth > 10) & ~anatomy.deep_grey & ~anatomy.infratentorial,
         "deep": anatomy.deep_grey,
@@ -70,7 +74,11 @@ def add_iph(anatomy, labels, hu, rng, *, volume_ml: float, location: str, age: s
     sdf = ellipsoid_sdf(x, y, z, centre, radii)
     irregular = sdf + 0.35 * radius * smooth_noise(rng, sdf.shape, max(radius / 2, 3) / anatomy.grid.spacing[0])
     allowed = anatomy.intracranial & ~anatomy.skull
-    clot = (irregular < 0) & allowed & ~anatomy.ventricles
+    if bank_shape is not None:
+        clot = place_shape(bank_shape, (x, y, z), centre, volume_ml, rng, allowed & ~anatomy.ventricles)
+        irregular = np.where(clot, -1.0, ndimage.distance_transform_edt(~clot, sampling=anatomy.grid.spacing))
+    else:
+        clot = (irregular < 0) & allowed & ~anatomy.ventricles
     value = blood_hu(rng, age)
     _fill(anatomy, labels, hu, clot, IPH, value, rng)
     fluid_level = bool(rng.random() < 0.12 and volume_ml > 10)
@@ -89,6 +97,7 @@ def add_iph(anatomy, labels, hu, rng, *, volume_ml: float, location: str, age: s
         add_ivh(anatomy, labels, hu, rng, pattern="layering", seed_region=near & anatomy.ventricles)
         extension = True
     return {"type": "IPH", "location": location, "age": age, "target_ml": round(volume_ml, 2),
+            "shape": bank_shape.source if bank_shape is not None else "procedural",
             "hu": round(value, 1), "edema_rim_mm": round(rim_mm, 1), "fluid_level": fluid_level,
             "ivh_extension": extension}
 
