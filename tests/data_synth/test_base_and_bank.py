@@ -36,7 +36,7 @@ def test_base_anatomy_of_the_real_scan(ge_base):
 @pytest.mark.parametrize("seed", [1, 2, 4])
 def test_insertion_stays_inside_and_leaves_the_rest(ge_base, seed):
     volume, anatomy = ge_base
-    case = generate_on_base(seed, GE, SynthConfig(negative_fraction=0.0))
+    case = generate_on_base(seed, GE, SynthConfig(negative_fraction=0.0, mass_effect_probability=0.0))
     labels = case.labels.array
     assert labels.any() and case.image.shape == volume.shape
     assert np.array_equal(case.image.affine, volume.affine)
@@ -51,8 +51,22 @@ def test_insertion_stays_inside_and_leaves_the_rest(ge_base, seed):
     near_lesion = ndimage.binary_dilation((labels > 0) | fracture, iterations=3)
     assert not (changed & ~near_lesion).any()
     assert case.image.array.dtype == np.int16
-    again = generate_on_base(seed, GE, SynthConfig(negative_fraction=0.0))
+    again = generate_on_base(seed, GE, SynthConfig(negative_fraction=0.0, mass_effect_probability=0.0))
     assert np.array_equal(again.image.array, case.image.array)
+
+
+def test_mass_effect_on_the_real_scan_moves_brain_only(ge_base):
+    volume, anatomy = ge_base
+    case = generate_on_base(4, GE, SynthConfig(negative_fraction=0.0, mass_effect_probability=1.0))
+    assert any(lesion.get("mass_effect_mm", 0) > 0 for lesion in case.lesions)
+    base = volume.array[::-1] if case.parameters["mirrored"] else volume.array
+    intracranial = anatomy.intracranial[::-1] if case.parameters["mirrored"] else anatomy.intracranial
+    diff = case.image.array.astype(np.float32) - np.rint(base)
+    fracture = (np.abs(diff) > 20) & (base > 200)
+    outside = ~intracranial & ~ndimage.binary_dilation((case.labels.array > 0) | fracture, iterations=3)
+    assert not (np.abs(diff) > 0)[outside].any()  # skull and scalp untouched
+    brain = intracranial & (case.labels.array == 0)
+    assert case.image.array[brain].max() < 300  # no bone pulled into the brain
 
 
 def _write_masks(folder):

@@ -50,7 +50,10 @@ def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     x, y, z = (world[a] - centre[a] for a in range(3))
     depth = ndimage.distance_transform_edt(intracranial, sampling=spacing).astype(np.float32)
 
-    csf = intracranial & (hu > CSF_HU[0]) & (hu < CSF_HU[1])
+    # Classify tissue on a 3x3 in-plane median so CSF spaces come out as continuous sulci
+    # and cisterns rather than noise-speckled voxels.
+    smoothed = ndimage.median_filter(hu, size=(3, 3, 1))
+    csf = intracranial & (smoothed > CSF_HU[0]) & (smoothed < CSF_HU[1])
     deep_csf = ndimage.binary_opening(csf & (depth > 15), iterations=1)
     labelled, count = ndimage.label(deep_csf)
     ventricles = np.zeros(hu.shape, bool)
@@ -60,7 +63,7 @@ def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
         for component in np.flatnonzero((sizes >= 0.5) & (near_midline < 35)) + 1:
             ventricles |= labelled == component
     csf_spaces = csf & ~ventricles
-    parenchyma = intracranial & (hu >= PARENCHYMA_HU[0]) & (hu < PARENCHYMA_HU[1])
+    parenchyma = intracranial & (smoothed >= PARENCHYMA_HU[0]) & (smoothed < PARENCHYMA_HU[1])
     extents = [float(np.ptp(a[intracranial])) / 2 for a in (x, y, z)]
     deep_grey = parenchyma & ((x / 28) ** 2 + (y / 30) ** 2 + (z / 20) ** 2 < 1) & ~ventricles
     infratentorial = parenchyma & (z < -0.45 * extents[2]) & (y < 0)

@@ -31,6 +31,7 @@ def case_row(case_id: str, case, split: str) -> dict:
     row["any_hemorrhage_ml"] = round(float(blood.sum() * voxel_ml), 4)
     row["n_lesions"] = int(ndimage.label(blood, np.ones((3, 3, 3), bool))[1]) if blood.any() else 0
     row.update({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in case.parameters.items()})
+    row["mass_effect_mm"] = max((lesion.get("mass_effect_mm", 0.0) for lesion in case.lesions), default=0.0)
     row["lesions"] = json.dumps(case.lesions)
     return row
 

@@ -19,6 +19,7 @@ from . import lesions
 from .base import load_base
 from .shape_bank import ShapeBank
 from .fields import Grid
+from .mass_effect import apply_mass_effect
 from .head import HeadAnatomy, build_head, rotation_matrix, sample_head_parameters
 from .physics import AIR, add_streaks, average_subslices, correlated_noise, interpolation_matrix, to_output_plane
 
@@ -40,6 +41,8 @@ class SynthConfig:
         streak_probability: share of cases with skull-base streaks.
         shape_bank: real lesion shapes for IPH (see :mod:`.shape_bank`).
         bank_probability: share of IPH drawn from the bank when there is one.
+        mass_effect_probability: share of cases with >= 20 mL of blood whose brain is
+            displaced (see :mod:`.mass_effect`).
     """
 
     types: tuple[str, ...] = TYPES
@@ -51,6 +54,7 @@ class SynthConfig:
     streak_probability: float = 0.3
     shape_bank: ShapeBank | None = None
     bank_probability: float = 0.5
+    mass_effect_probability: float = 0.6
 
 
 @dataclass
@@ -89,7 +93,9 @@ def _sample_lesions(rng: np.random.Generator, config: SynthConfig, seed: int) ->
     return plans
 
 
-def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool) -> list[dict]:
+def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool, mass_effect_probability: float = 0.0
+          ) -> list[dict]:
+    original = hu.copy() if mass_effect_probability > 0 else None
     drawn = []
     for kind, options in plans:
         painter = {"IPH": lesions.add_iph, "IVH": lesions.add_ivh, "SAH": lesions.add_sah,
@@ -97,6 +103,10 @@ def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool) -> li
         info = painter(anatomy, labels, hu, rng, **options)
         if info:
             drawn.append(info)
+    if drawn and original is not None and rng.random() < mass_effect_probability:
+        effect = apply_mass_effect(anatomy, original, hu.copy(), labels)
+        if effect["mass_effect_mm"] > 0:
+            drawn.append({"type": "mass_effect", **effect})
     if not allow_edema:
         labels[labels == PHE] = 0  # drawn as tissue, not labelled
     return drawn
@@ -123,12 +133,17 @@ def generate_on_base(seed: int, base_path: str, config: SynthConfig = SynthConfi
     )
     original = anatomy.hu.copy()
     labels = np.zeros(anatomy.hu.shape, np.uint8)
-    drawn = _draw(anatomy, labels, anatomy.hu, rng, _sample_lesions(rng, config, seed), "PHE" in config.types)
+    drawn = _draw(anatomy, labels, anatomy.hu, rng, _sample_lesions(rng, config, seed), "PHE" in config.types,
+                  config.mass_effect_probability)
     change = anatomy.hu - original
     if np.any(change):
+        # Only the cavity, the lesions and fracture lines may change (the skull holds still).
+        fracture = (np.abs(change) > 20) & ~anatomy.intracranial
+        allowed = anatomy.intracranial | ndimage.binary_dilation((labels > 0) | fracture, iterations=1)
         change = ndimage.gaussian_filter1d(change, sigma=0.35, axis=2)  # partial volume across thick slices
+        change[~allowed] = 0
         noise = correlated_noise(rng, change.shape, base.parameters["noise_sd_hu"])
-        touched = ndimage.binary_dilation(np.abs(change) > 1.0, iterations=1)
+        touched = ndimage.binary_dilation(np.abs(change) > 1.0, iterations=1) & allowed
         image = original + change + np.where(touched, noise, 0)
     else:
         image = original
@@ -180,7 +195,7 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
     labels = np.zeros(grid.shape, np.uint8)
     hu = anatomy.hu
     plans = _sample_lesions(rng, config, seed)
-    drawn = _draw(anatomy, labels, hu, rng, plans, "PHE" in config.types)
+    drawn = _draw(anatomy, labels, hu, rng, plans, "PHE" in config.types, config.mass_effect_probability)
 
     out_positions = (np.arange(n_pixels) - (n_pixels - 1) / 2) * pixel
     psf = float(rng.uniform(0.35, 0.8)) * pixel
