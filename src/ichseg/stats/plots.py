@@ -19,6 +19,19 @@ def _clean(values: Sequence[float]) -> np.ndarray:
     return array[~np.isnan(array)]
 
 
+def _paired(pred: Sequence[float], ref: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.asarray(pred, float), np.asarray(ref, float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    return a[keep], b[keep]
+
+
+def _save(figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
 def box_violin(groups: Mapping[str, Sequence[float]], path: Path, *, title: str, ylabel: str) -> Path:
     """Violins with box plots on top, one per model."""
     names = [n for n in groups if _clean(groups[n]).size]
@@ -30,19 +43,15 @@ def box_violin(groups: Mapping[str, Sequence[float]], path: Path, *, title: str,
         axes.set_xticks(range(1, len(names) + 1), names, rotation=20)
     axes.set_title(title)
     axes.set_ylabel(ylabel)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def bland_altman_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
     """Difference against mean, with bias and 95% limits of agreement."""
-    a, b = np.asarray(pred, float), np.asarray(ref, float)
-    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = _paired(pred, ref)
     result = bland_altman(a, b)
     figure, axes = plt.subplots(figsize=(5, 4))
-    axes.scatter((a[keep] + b[keep]) / 2, a[keep] - b[keep], s=12, alpha=0.7)
+    axes.scatter((a + b) / 2, a - b, s=12, alpha=0.7)
     for value, style, label in ((result["bias"], "-", "bias"), (result["loa_low"], "--", "95% LoA"),
                                 (result["loa_high"], "--", None)):
         axes.axhline(value, color="k", linestyle=style, linewidth=1, label=label)
@@ -50,27 +59,20 @@ def bland_altman_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *
     axes.set_ylabel(f"predicted - reference ({unit})")
     axes.set_title(f"{title}\nbias {result['bias']:.2f}, LoA [{result['loa_low']:.2f}, {result['loa_high']:.2f}]")
     axes.legend(loc="best", fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
 
 
 def concordance_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
     """Predicted against reference with the identity line and Lin's CCC."""
-    a, b = np.asarray(pred, float), np.asarray(ref, float)
-    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = _paired(pred, ref)
     ccc = concordance_correlation(a, b)
     figure, axes = plt.subplots(figsize=(4.5, 4.5))
-    axes.scatter(b[keep], a[keep], s=12, alpha=0.7)
-    top = float(max(a[keep].max(), b[keep].max(), 1e-6)) * 1.05
+    axes.scatter(b, a, s=12, alpha=0.7)
+    top = float(max(a.max(), b.max(), 1e-6)) * 1.05
     axes.plot([0, top], [0, top], "k--", linewidth=1)
     axes.set_xlim(0, top)
     axes.set_ylim(0, top)
     axes.set_xlabel(f"reference ({unit})")
     axes.set_ylabel(f"predicted ({unit})")
     axes.set_title(f"{title}\nCCC {ccc:.3f}")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save(figure, path)
