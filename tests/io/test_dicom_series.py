@@ -43,7 +43,6 @@ def test_ge_voxels_sit_at_each_slice_position(ge_folder, ge_volume):
     ImagePositionPatient/Orientation): it must reproduce that slice's HU."""
     step = 8
     jj, ii = np.meshgrid(np.arange(0, 512, step), np.arange(0, 512, step), indexing="ij")
-    spacing = ge_volume.spacing[2]
     for path in sorted(ge_folder.glob("*.dcm")):
         dataset = pydicom.dcmread(path)
         source = dataset.pixel_array[jj, ii].astype(np.float32) * float(dataset.RescaleSlope) + float(

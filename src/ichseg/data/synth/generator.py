@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from ...io import Volume
-from ...labels import HEMORRHAGE_LABELS, LABELS, PHE
+from ...labels import HEMORRHAGE_LABELS, PHE
 from . import lesions
 from .base import load_base
 from .shape_bank import ShapeBank
@@ -240,7 +240,3 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
     metadata = {"format": "synthetic", "source": f"ichseg synth seed {seed}"}
     return SynthCase(Volume(image_int, affine, dict(metadata)), Volume(out_labels, affine.copy(), dict(metadata)),
                      parameters, drawn)
-
-
-def label_names() -> dict[str, int]:
-    return {name: value for value, name in LABELS.items()}

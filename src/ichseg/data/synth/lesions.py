@@ -18,9 +18,6 @@ from .fields import ellipsoid_sdf, smooth_noise
 from .head import HeadAnatomy
 from .shape_bank import place_shape
 
-AGES = ("hyperacute", "acute", "subacute", "chronic")
-
-
 def blood_hu(rng: np.random.Generator, age: str) -> float:
     """Mean HU of a collection: liquid blood from haematocrit (about 20 + 0.85·Hct),
     raised by clot retraction when acute, falling with age (iso- then hypodense)."""
