@@ -9,6 +9,7 @@ listed with its reason in ``summary.json`` and the others still finish.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -68,15 +69,12 @@ def _write_atomically(path: Path, text: str) -> None:
 def write_metrics_csv(rows: list[dict], path: Path) -> None:
     """One row per case x region; excluded (NaN) values are written as empty cells."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    lines = []
-    with tempfile.TemporaryFile("w+", newline="") as buffer:
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
-        buffer.seek(0)
-        lines = buffer.read()
-    _write_atomically(path, lines)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
+    _write_atomically(path, buffer.getvalue())
 
 
 def evaluate_folders(

@@ -183,15 +183,8 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
     grid = Grid((-half, -half, bottom + thickness / (2 * per_slice)), (step, step, thickness / per_slice),
                 (n_work, n_work, n_slices * per_slice))
 
-    # The head is posed in the gantry frame; with tilt, the gantry frame is rotated in the world.
-    gantry = rotation_matrix(-tilt, 0, 0)
-    posed = dict(head_parameters)
-    pose = rotation_matrix(*head_parameters["pose_deg"])
-    combined = gantry.T @ pose
-    shift = gantry.T @ np.asarray(head_parameters["shift_mm"])
-    posed["pose_deg"] = [0.0, 0.0, 0.0]
-    posed["shift_mm"] = [0.0, 0.0, 0.0]
-    anatomy = build_head(grid, posed | {"_rotation": combined, "_shift": shift}, rng)
+    anatomy = build_head(grid, head_parameters, rng, gantry_tilt_deg=tilt)
+    gantry = rotation_matrix(-tilt, 0, 0)  # the output affine carries the tilt
     labels = np.zeros(grid.shape, np.uint8)
     hu = anatomy.hu
     plans = _sample_lesions(rng, config, seed)

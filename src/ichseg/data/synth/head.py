@@ -103,12 +103,16 @@ def sample_head_parameters(rng: np.random.Generator) -> dict:
     }
 
 
-def build_head(grid: Grid, parameters: dict, rng: np.random.Generator) -> HeadAnatomy:
-    """Render the head on ``grid`` (scanner frame, mm)."""
+def build_head(grid: Grid, parameters: dict, rng: np.random.Generator, *, gantry_tilt_deg: float = 0.0) -> HeadAnatomy:
+    """Render the head on ``grid``, given in the gantry frame (mm).
+
+    The head is posed (``pose_deg``, ``shift_mm``) in the world; with gantry tilt the
+    gantry frame itself is rotated about x, so the head appears rotated the other way.
+    """
     wx, wy, wz = grid.axes
-    # A caller may give the composed rotation and shift directly (pose within a tilted gantry).
-    rotation = np.asarray(parameters.get("_rotation", rotation_matrix(*parameters["pose_deg"])), np.float32)
-    shift = np.asarray(parameters.get("_shift", parameters["shift_mm"]), np.float32)
+    gantry = rotation_matrix(-gantry_tilt_deg, 0, 0)
+    rotation = (gantry.T @ rotation_matrix(*parameters["pose_deg"])).astype(np.float32)
+    shift = (gantry.T @ np.asarray(parameters["shift_mm"])).astype(np.float32)
     # Head-frame coordinates of every voxel: R^T (p - shift).
     px, py, pz = wx - shift[0], wy - shift[1], wz - shift[2]
     x = (rotation[0, 0] * px + rotation[1, 0] * py + rotation[2, 0] * pz).astype(np.float32)

@@ -45,8 +45,10 @@ def _head_point(anatomy: HeadAnatomy, index) -> np.ndarray:
 
 
 def _fill(anatomy, labels, hu, region, label, value, rng, texture_hu=4.0):
-    noise = smooth_noise(rng, region.shape, 3.0 / anatomy.grid.spacing[0]) if region.any() else 0
-    hu[region] = value + texture_hu * (noise[region] if region.any() else 0)
+    if not region.any():
+        return
+    noise = smooth_noise(rng, region.shape, 3.0 / anatomy.grid.spacing[0])
+    hu[region] = value + texture_hu * noise[region]
     labels[region] = label
 
 
