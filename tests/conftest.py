@@ -33,3 +33,11 @@ def philips_study() -> Path:
 @pytest.fixture(scope="session")
 def compressed_folder() -> Path:
     return DATA / "dicom" / "compressed"
+
+
+@pytest.fixture(scope="session")
+def blob_dataset(tmp_path_factory) -> Path:
+    """Six tiny labelled cases (IPH and SDH blobs) in the dataset format (see blob_dataset.py)."""
+    from blob_dataset import write_blob_dataset
+
+    return write_blob_dataset(tmp_path_factory.mktemp("blobs") / "dataset")

@@ -88,6 +88,11 @@ def test_bank_from_folders_and_zips(tmp_path):
     with pytest.raises(ValueError, match="empty"):
         ShapeBank([])
     assert gzip.decompress((tmp_path / "masks" / "a.nii.gz").read_bytes())[:4] != b""
+    first, second = (ShapeBank.load([tmp_path / "masks", tmp_path / "masks.zip"], part=(k, 2)) for k in (0, 1))
+    assert {s.source for s in first.shapes}.isdisjoint({s.source for s in second.shapes})
+    assert len(first) + len(second) == 2
+    with pytest.raises(ValueError, match="part"):
+        ShapeBank.load([tmp_path / "masks"], part=(2, 2))
 
 
 def test_placed_shape_is_rescaled_and_confined(tmp_path):

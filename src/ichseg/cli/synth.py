@@ -27,6 +27,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--base-fraction", type=float, default=0.5, help="share of cases built on --base scans")
     parser.add_argument("--shape-bank", nargs="+", default=[], metavar="DIR",
                         help="folders or .zip archives of lesion masks whose shapes IPH may take")
+    parser.add_argument("--shape-part", default="0/1", metavar="K/N",
+                        help="use only every N-th mask file starting at K (disjoint train/test shape banks)")
     parser.set_defaults(run=run)
 
 
@@ -37,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"ichseg synth: unknown types {unknown}; choose from {', '.join(TYPES)}")
     if not 0 <= args.negatives <= 1:
         raise SystemExit("ichseg synth: --negatives must be between 0 and 1")
-    bank = ShapeBank.load(args.shape_bank, seed=args.seed) if args.shape_bank else None
+    try:
+        part = tuple(int(v) for v in args.shape_part.split("/"))
+    except ValueError:
+        raise SystemExit(f"ichseg synth: --shape-part must look like K/N, got {args.shape_part!r}") from None
+    bank = ShapeBank.load(args.shape_bank, seed=args.seed, part=part) if args.shape_bank else None
     config = SynthConfig(types=types, negative_fraction=args.negatives, pixel_mm=args.spacing,
                          slice_mm=args.slice_thickness, shape_bank=bank)
     report = lambda done, total: print(f"\r{done}/{total} cases", end="", file=sys.stderr)  # noqa: E731

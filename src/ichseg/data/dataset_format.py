@@ -8,9 +8,10 @@ label schema of :mod:`ichseg.labels`; unlabelled images (semi-supervised trainin
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..io import Volume, write_nifti
+from ..io import InputError, Volume, write_nifti
 from ..labels import LABELS
 
 CHANNEL_SUFFIX = "_0000"
@@ -48,3 +49,35 @@ class DatasetWriter:
 
     def write_description(self, description: dict) -> None:
         (self.root / "dataset.json").write_text(json.dumps(description, indent=2) + "\n")
+
+
+@dataclass(frozen=True)
+class DatasetCase:
+    """One labelled training case of a dataset folder."""
+
+    case: str
+    image: Path
+    label: Path
+
+
+def list_dataset_cases(root: str | Path) -> list[DatasetCase]:
+    """The labelled cases of a dataset folder, sorted by case name.
+
+    Raises:
+        InputError: no ``imagesTr``/``labelsTr``, no case, or an image without its label.
+    """
+    root = Path(root)
+    images, labels = root / "imagesTr", root / "labelsTr"
+    if not images.is_dir() or not labels.is_dir():
+        raise InputError(root, "not a dataset folder (needs imagesTr/ and labelsTr/, nnU-Net v2 layout)")
+    suffix = CHANNEL_SUFFIX + FILE_ENDING
+    cases = []
+    for image in sorted(images.glob(f"*{suffix}")):
+        case = image.name[: -len(suffix)]
+        label = labels / f"{case}{FILE_ENDING}"
+        if not label.exists():
+            raise InputError(image, f"has no label file {label.name} in labelsTr")
+        cases.append(DatasetCase(case, image, label))
+    if not cases:
+        raise InputError(images, f"no images named <case>{suffix}")
+    return cases

@@ -79,9 +79,17 @@ class ShapeBank:
         return len(self.shapes)
 
     @classmethod
-    def load(cls, paths, *, max_files: int = 80, seed: int = 0, label: int | None = 1) -> "ShapeBank":
-        """Components of up to ``max_files`` label maps drawn (seeded) from ``paths``."""
-        sources = [source for path in paths for source in _image_sources(Path(path))]
+    def load(cls, paths, *, max_files: int = 80, seed: int = 0, label: int | None = 1,
+             part: tuple[int, int] = (0, 1)) -> "ShapeBank":
+        """Components of up to ``max_files`` label maps drawn (seeded) from ``paths``.
+
+        ``part=(k, n)`` keeps only the files whose sorted index is ``k`` modulo ``n``, so
+        ``(0, 2)`` and ``(1, 2)`` give disjoint banks (training vs held-out test shapes).
+        """
+        k, n = part
+        if not 0 <= k < n:
+            raise ValueError(f"part must be (k, n) with 0 <= k < n, got {part}")
+        sources = [source for path in paths for source in _image_sources(Path(path))][k::n]
         rng = np.random.default_rng(seed)
         chosen = rng.permutation(len(sources))[:max_files]
         shapes: list[LesionShape] = []

@@ -1,0 +1,76 @@
+"""Dataset fingerprint: what the planner needs to know about a training set.
+
+Per case (after RAS reorientation): shape, spacing, voxel count per class and lesion
+count; over the set: foreground HU statistics (nnU-Net's CT scheme), how often each
+class occurs and how large its components are. Plain JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from ..io import read_volume
+from ..labels import LABELS
+from ..preprocess import collect_foreground_statistics, to_ras
+from .dataset_format import list_dataset_cases
+
+
+def case_fingerprint(case: str, image, labels) -> dict:
+    """Shape, spacing, class voxel counts and class component sizes of one RAS case."""
+    if image.shape != labels.shape:
+        raise ValueError(f"{case}: image {image.shape} and labels {labels.shape} differ in shape")
+    counts = np.bincount(labels.array.ravel(), minlength=len(LABELS))[: len(LABELS)]
+    component_ml = {}
+    for value, name in LABELS.items():
+        if value and counts[value]:
+            labelled, n = ndimage.label(labels.array == value, np.ones((3, 3, 3), bool))
+            sizes = np.bincount(labelled.ravel())[1:] * labels.voxel_volume_ml
+            component_ml[name] = [round(float(s), 4) for s in sizes]
+    return {
+        "case": case, "shape": list(image.shape), "spacing": [round(float(s), 5) for s in image.spacing],
+        "class_voxels": {name: int(counts[value]) for value, name in LABELS.items()},
+        "component_ml": component_ml,
+    }
+
+
+def extract_fingerprint(dataset: str | Path, *, seed: int = 1234) -> dict:
+    """Fingerprint of a dataset folder (nnU-Net v2 layout).
+
+    Raises:
+        InputError: not a dataset folder, or a case that cannot be read.
+    """
+    cases, pairs = [], []
+    for entry in list_dataset_cases(dataset):
+        image, labels = to_ras(read_volume(entry.image)), to_ras(read_volume(entry.label))
+        labels = labels.with_array(np.rint(labels.array).astype(np.uint8))
+        cases.append(case_fingerprint(entry.case, image, labels))
+        pairs.append((image.array, labels.array))
+    try:
+        statistics = collect_foreground_statistics(pairs, seed=seed)
+    except ValueError:
+        # No labelled voxel at all: fall back to the intracranial soft-tissue range.
+        statistics = collect_foreground_statistics([(a, (a > 0) & (a < 100)) for a, _ in pairs], seed=seed)
+    del pairs
+    n = len(cases)
+    class_summary = {}
+    for value, name in LABELS.items():
+        if not value:
+            continue
+        sizes = [s for c in cases for s in c["component_ml"].get(name, [])]
+        class_summary[name] = {
+            "cases_with_class": sum(1 for c in cases if c["class_voxels"][name]),
+            "voxel_fraction": float(sum(c["class_voxels"][name] for c in cases)
+                                    / sum(sum(c["class_voxels"].values()) for c in cases)),
+            "median_component_ml": float(np.median(sizes)) if sizes else 0.0,
+        }
+    spacings = np.array([c["spacing"] for c in cases])
+    shapes = np.array([c["shape"] for c in cases])
+    return {
+        "dataset": str(Path(dataset).resolve().name), "n_cases": n,
+        "median_spacing": np.median(spacings, axis=0).round(5).tolist(),
+        "median_shape": np.median(shapes, axis=0).round(1).tolist(),
+        "foreground_intensity": statistics.to_dict(), "classes": class_summary, "cases": cases,
+    }

@@ -1,0 +1,281 @@
+"""The supervised trainer, registered by name so that variants (semi-supervised,
+weakly supervised) are new entries that override :meth:`SupervisedTrainer.train_step`
+or the data they draw.
+
+Output folder (``fold_<k>/`` of an experiment folder that holds ``plan.json`` and
+``splits.json``): ``checkpoint_last.pt`` (every ``checkpoint_every`` steps),
+``checkpoint_best.pt`` (best validation Dice), ``log.csv``, ``tensorboard/``,
+``config.json``, ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
+
+from ..data.dataset_format import DatasetCase
+from ..data.sampling import PatchSampler
+from ..data.windowed_patches import WindowedSliceSampler
+from ..infer.sliding_window import predict_probabilities
+from ..labels import LABELS
+from ..losses import DeepSupervision, build_loss
+from ..models import MODELS, build_model, size_multiple
+from ..preprocess.model_input import intensity_channels
+from ..registry import Registry
+from .augmentation import build_augmentation
+from .checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
+from .config import TrainingConfig
+from .data_loading import SampleDataset, build_loader, load_training_cases
+from .distributed import DistributedContext
+from .optim import build_optimizer, build_schedule
+from .planner import round_up
+from .run_log import RunLog
+
+TRAINERS = Registry("trainer")
+N_CLASSES = len(LABELS)
+
+
+def network_spec(config: TrainingConfig, configuration: dict, normalization: dict) -> dict:
+    """Everything needed to rebuild the network and feed it (stored in checkpoints)."""
+    dims = 2 if config.configuration == "2d" else 3
+    options = dict(config.model_options)
+    if config.model == "dynunet":
+        options.setdefault("kernel_size", configuration["kernel_sizes"])
+        options.setdefault("strides", configuration["strides"])
+        options.setdefault("filters", configuration["features"])
+        multiple = np.prod(np.asarray(options["strides"]), axis=0).astype(int).tolist()
+    else:
+        multiple = list(size_multiple(config.model, dims))
+    if MODELS.entry(config.model).metadata.get("deep_supervision"):
+        options.setdefault("deep_supervision", config.deep_supervision)
+    patch = list(config.patch_size or configuration["patch_size"])[:dims]
+    patch = [round_up(int(p), int(m)) for p, m in zip(patch, multiple)]
+    in_channels = intensity_channels(normalization) * (2 * config.context_slices + 1)
+    return {
+        "model": config.model, "options": options, "spatial_dims": dims, "in_channels": in_channels,
+        "out_channels": N_CLASSES, "patch_size": patch, "context_slices": config.context_slices,
+        "spacing": [float(s) for s in (config.spacing or configuration["spacing"])], "normalization": normalization,
+        "labels": {name: value for value, name in LABELS.items()},
+    }
+
+
+def build_network(spec: dict) -> torch.nn.Module:
+    """The network of a :func:`network_spec`."""
+    return build_model(spec["model"], spec["spatial_dims"], spec["in_channels"], spec["out_channels"],
+                       **spec["options"])
+
+
+def pseudo_dice(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, float]:
+    """nnU-Net's validation Dice: per class from counts pooled over cases (classes absent
+    from every reference are left out); ``mean`` over the classes reported.
+
+    Example:
+        >>> pseudo_dice(np.array([0, 8, 0]), np.array([0, 2, 0]), np.array([0, 2, 0]))
+        {'IPH': 0.8, 'mean': 0.8}
+    """
+    scores = {}
+    for value, name in LABELS.items():
+        if value and value < len(tp) and tp[value] + fn[value] > 0:
+            scores[name] = float(2 * tp[value] / (2 * tp[value] + fp[value] + fn[value]))
+    scores["mean"] = float(np.mean(list(scores.values()))) if scores else float("nan")
+    return scores
+
+
+@TRAINERS.register("supervised", description="fully supervised training on labelled cases")
+class SupervisedTrainer:
+    """Trains one network on one fold.
+
+    Args:
+        train_cases, val_cases: dataset cases (see :func:`ichseg.data.dataset_format.list_dataset_cases`).
+        output: the fold folder.
+        config: the resolved training settings.
+        plan: the dataset's plan (see :func:`ichseg.train.planner.make_plan`).
+        context: rank, world size and device.
+        cache: folder for preprocessed cases (shared by folds).
+        progress: show a progress bar (main process only).
+    """
+
+    def __init__(self, train_cases: list[DatasetCase], val_cases: list[DatasetCase], output: str | Path,
+                 config: TrainingConfig, plan: dict, *, context: DistributedContext | None = None,
+                 cache: str | Path | None = None, progress: bool = True) -> None:
+        self.config, self.plan = config, plan
+        self.context = context or DistributedContext()
+        self.output = Path(output)
+        self.output.mkdir(parents=True, exist_ok=True)
+        self.device = self.context.device
+        self.amp = bool(config.amp if config.amp is not None else self.device.type == "cuda") \
+            and self.device.type == "cuda"
+        configuration = plan["configurations"][config.configuration]
+        normalization = config.normalization or plan["normalization"]
+        self.spec = network_spec(config, configuration, normalization)
+        self.batch_size = int(config.batch_size or configuration["batch_size"])
+        self.progress = progress
+        torch.manual_seed(config.seed)
+        np.random.seed(config.seed % 2**32)
+        self.train_cases = load_training_cases(train_cases, self.spec["spacing"], normalization, cache=cache,
+                                               seed=config.seed)
+        val = val_cases[: config.max_validation_cases] if config.max_validation_cases else val_cases
+        self.val_cases = load_training_cases(val, self.spec["spacing"], normalization, cache=cache,
+                                             seed=config.seed) if val else []
+        self.network = build_network(self.spec).to(self.device)
+        self.deep_supervision = bool(self.spec["options"].get("deep_supervision", False))
+        loss = build_loss(config.loss, **config.loss_options)
+        self.loss = DeepSupervision(loss) if self.deep_supervision else loss
+        self.optimizer = build_optimizer(self.network.parameters(), config)
+        self.schedule = build_schedule(self.optimizer, config)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.ema = (AveragedModel(self.network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
+                    if config.ema_decay else None)
+        self.model = (DistributedDataParallel(self.network, device_ids=[self.device] if self.device.type == "cuda"
+                                              else None) if self.context.enabled else self.network)
+        self.step, self.best_metric, self.best_step = 0, -math.inf, -1
+        self.recent_losses: list[float] = []  # since the last log row (kept across a resume)
+
+    # -- data ---------------------------------------------------------------------------
+    def build_sampler(self):
+        config = self.config
+        if config.sampler == "ctich_windows":
+            return WindowedSliceSampler(self.train_cases, size=config.window_size, stride=config.window_stride,
+                                        negative_ratio=config.negative_ratio, seed=config.seed)
+        patch = list(self.spec["patch_size"]) + ([1] if self.spec["spatial_dims"] == 2 else [])
+        return PatchSampler(self.train_cases, patch_size=patch, foreground_probability=config.foreground_probability,
+                            samples_per_volume=config.samples_per_volume,
+                            min_foreground_per_volume=config.min_foreground_per_volume,
+                            context_slices=config.context_slices, seed=config.seed)
+
+    # -- one step -----------------------------------------------------------------------
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> float:
+        images, labels = images.to(self.device), labels.to(self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, enabled=self.amp):
+            loss = self.loss(self.model(images), labels)
+        self.scaler.scale(loss).backward()
+        if self.config.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.schedule.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.network)
+        return float(loss.detach())
+
+    # -- validation ---------------------------------------------------------------------
+    def evaluation_network(self) -> torch.nn.Module:
+        return self.ema.module if self.ema is not None else self.network
+
+    def validate(self) -> dict[str, float]:
+        network = self.evaluation_network()
+        network.eval()
+        tp, fp, fn = (np.zeros(N_CLASSES, np.int64) for _ in range(3))
+        blend = "constant" if self.config.sampler == "ctich_windows" else "gaussian"
+        patch = ([self.config.window_size] * 2 if self.config.sampler == "ctich_windows"
+                 else self.spec["patch_size"])
+        for case in self.val_cases:
+            probabilities = predict_probabilities(
+                network, case.channels, patch_size=patch, context_slices=self.spec["context_slices"],
+                overlap=self.config.sliding_window_overlap, blend=blend, device=self.device,
+                batch_size=max(1, self.batch_size), amp=self.amp)
+            prediction = probabilities.argmax(0).numpy()
+            reference = case.labels
+            for value in range(1, N_CLASSES):
+                p, r = prediction == value, reference == value
+                tp[value] += np.count_nonzero(p & r)
+                fp[value] += np.count_nonzero(p & ~r)
+                fn[value] += np.count_nonzero(~p & r)
+        network.train()
+        return pseudo_dice(tp, fp, fn)
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "step": self.step, "model": self.network.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict(),
+            "ema": self.ema.state_dict() if self.ema is not None else None,
+            "best_metric": self.best_metric, "best_step": self.best_step, "recent_losses": list(self.recent_losses),
+            "torch_rng": torch.get_rng_state(), "network": self.spec, "config": self.config.to_dict(),
+            "plan": self.plan,
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.network.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.scaler.load_state_dict(state["scaler"])
+        if self.ema is not None and state.get("ema") is not None:
+            self.ema.load_state_dict(state["ema"])
+        self.step, self.best_metric, self.best_step = state["step"], state["best_metric"], state["best_step"]
+        self.recent_losses = list(state.get("recent_losses", []))
+        torch.set_rng_state(state["torch_rng"])
+
+    def save(self, name: str) -> None:
+        if self.context.is_main:
+            save_checkpoint(self.output / name, self.state())
+
+    # -- the loop -------------------------------------------------------------------------
+    def fit(self, *, resume: bool = False) -> dict:
+        """Train to ``config.max_steps`` (continuing from ``checkpoint_last.pt`` with ``resume``)."""
+        config, main = self.config, self.context.is_main
+        if resume and (self.output / LAST).exists():
+            self.load_state(load_checkpoint(self.output / LAST, map_location=self.device))
+        if main:
+            (self.output / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        log = RunLog(self.output, resume_step=self.step) if main else None
+        dataset = SampleDataset(self.build_sampler(), build_augmentation(config.augmentation,
+                                                                         self.spec["spatial_dims"]), config.seed)
+        loader = build_loader(dataset, start_step=self.step, batch_size=self.batch_size, rank=self.context.rank,
+                              world_size=self.context.world_size, num_workers=config.num_workers, seed=config.seed)
+        self.network.train()
+        bar = tqdm(total=config.max_steps, initial=self.step, disable=not (main and self.progress), unit="step",
+                   desc=f"{config.model} {config.configuration}")
+        waited, started = 0.0, time.perf_counter()
+        first_step = self.step
+        batches = iter(loader)
+        while self.step < config.max_steps:
+            before = time.perf_counter()
+            images, labels = next(batches)
+            waited += time.perf_counter() - before
+            self.recent_losses.append(self.train_step(images, labels))
+            self.step += 1
+            bar.update(1)
+            if main and (self.step % config.log_every == 0 or self.step == config.max_steps):
+                loss = float(np.mean(self.recent_losses))
+                log.log(self.step, "train", {"loss": loss, "lr": self.optimizer.param_groups[0]["lr"]})
+                bar.set_postfix(loss=f"{loss:.4f}")
+            if self.step % config.log_every == 0:
+                self.recent_losses = []
+            if self.val_cases and (self.step % config.validate_every == 0 or self.step == config.max_steps):
+                if main:
+                    scores = self.validate()
+                    log.log(self.step, "val", {f"dice_{k}": v for k, v in scores.items()})
+                    if scores["mean"] > self.best_metric:
+                        self.best_metric, self.best_step = scores["mean"], self.step
+                        self.save(BEST)
+                self.context.barrier()
+            if self.step % config.checkpoint_every == 0 or self.step == config.max_steps:
+                self.save(LAST)
+        bar.close()
+        elapsed = time.perf_counter() - started
+        steps = self.step - first_step
+        summary = {
+            "steps": self.step, "steps_this_run": steps, "seconds": round(elapsed, 2),
+            "steps_per_second": round(steps / elapsed, 4) if elapsed > 0 else None,
+            "data_wait_fraction": round(waited / elapsed, 4) if elapsed > 0 else None,
+            "best_val_dice": self.best_metric if self.best_step >= 0 else None, "best_step": self.best_step,
+            "batch_size": self.batch_size, "patch_size": self.spec["patch_size"], "device": str(self.device),
+            "world_size": self.context.world_size,
+        }
+        if main:
+            if self.best_step < 0:  # no validation: the last weights are the best we have
+                self.save(BEST)
+            (self.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            log.close()
+        return summary

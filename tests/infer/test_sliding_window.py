@@ -1,0 +1,51 @@
+import numpy as np
+import torch
+
+from ichseg.infer.sliding_window import predict_probabilities, slices_with_context
+
+
+class Threshold(torch.nn.Module):
+    """Class 1 where the (first) channel is positive: a model whose answer is known."""
+
+    def forward(self, x):
+        first = x[:, :1]
+        return torch.cat([-first, first], dim=1) * 10
+
+
+def test_3d_prediction_matches_the_known_answer():
+    volume = np.random.default_rng(0).normal(size=(1, 40, 36, 10)).astype(np.float32)
+    probabilities = predict_probabilities(Threshold(), volume, patch_size=(16, 16, 8))
+    assert probabilities.shape == (2, 40, 36, 10)
+    np.testing.assert_array_equal(probabilities.argmax(0).numpy(), volume[0] > 0)
+
+
+def test_2d_and_2p5d_predict_slice_by_slice():
+    volume = np.random.default_rng(1).normal(size=(1, 20, 20, 6)).astype(np.float32)
+    plain = predict_probabilities(Threshold(), volume, patch_size=(16, 16))
+    np.testing.assert_array_equal(plain.argmax(0).numpy(), volume[0] > 0)
+
+    class Centre(torch.nn.Module):  # 2.5D: looks at the centre of three stacked slices
+        def forward(self, x):
+            return Threshold()(x[:, 1:2])
+
+    context = predict_probabilities(Centre(), volume, patch_size=(16, 16), context_slices=1)
+    np.testing.assert_array_equal(context.argmax(0).numpy(), volume[0] > 0)
+
+
+def test_context_slices_are_neighbours():
+    volume = torch.arange(4.0).reshape(1, 1, 1, 4)
+    stacked = slices_with_context(volume, 1)
+    assert stacked[:, :, 0, 0].tolist() == [[0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 0]]
+
+
+def test_flip_tta_averages_flipped_passes():
+    class LeftBias(torch.nn.Module):  # not flip-equivariant: favours low x indices
+        def forward(self, x):
+            ramp = torch.linspace(1, -1, x.shape[2]).reshape(1, 1, -1, 1, 1)
+            return torch.cat([torch.zeros_like(x[:, :1]), ramp.expand_as(x[:, :1])], dim=1)
+
+    volume = np.zeros((1, 16, 16, 4), np.float32)
+    plain = predict_probabilities(LeftBias(), volume, patch_size=(16, 16, 4))
+    averaged = predict_probabilities(LeftBias(), volume, patch_size=(16, 16, 4), flip_axes=[(0,)])
+    assert plain[1, 0].mean() > plain[1, -1].mean()
+    torch.testing.assert_close(averaged[1], torch.full_like(averaged[1], 0.5), atol=1e-3, rtol=0)

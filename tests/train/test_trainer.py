@@ -1,0 +1,121 @@
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from ichseg.train import TrainingConfig, recipe_settings, run_training
+from ichseg.train.checkpoint import LAST, load_checkpoint
+from ichseg.train.recipes import RECIPES
+from ichseg.train.trainer import build_network, network_spec
+
+SMALL_UNET = {"model": "unet", "model_options": {"channels": [8, 16, 32, 64], "strides": [2, 2, 2]}}
+FAST = {**SMALL_UNET, "configuration": "3d", "patch_size": [32, 32, 16], "batch_size": 2, "n_folds": 3,
+        "num_workers": 0, "optimizer": "adamw", "lr": 1e-2, "schedule": "constant", "augmentation": "none",
+        "foreground_probability": 0.8, "log_every": 5}
+
+
+def _losses(folder: Path) -> list[float]:
+    with open(folder / "log.csv", newline="") as stream:
+        return [float(r["value"]) for r in csv.DictReader(stream) if r["kind"] == "train" and r["name"] == "loss"]
+
+
+def test_tiny_model_learns(blob_dataset, tmp_path):
+    config = TrainingConfig().merged({**FAST, "loss": "dice_ce", "max_steps": 60, "validate_every": 30,
+                                      "checkpoint_every": 30, "ema_decay": 0.9})
+    summary = run_training(blob_dataset, tmp_path / "run", config, progress=False)
+    fold = Path(summary["output"])
+    losses = _losses(fold)
+    assert losses[-1] < 0.6 * losses[0]
+    # all-background (the trivial answer) scores 0; blood is learnt from intensity
+    assert summary["best_val_dice"] > 0.3
+    assert (fold / "checkpoint_best.pt").exists() and (fold / LAST).exists()
+    assert list((fold / "tensorboard").glob("events.out.tfevents.*"))
+    state = load_checkpoint(fold / LAST)
+    assert state["step"] == 60 and state["ema"] is not None
+    assert state["labels"]["IPH"] == 1 and state["plan"]["configurations"]["3d"]
+    network = build_network(state["network"])
+    network.load_state_dict(state["model"])  # the checkpoint alone rebuilds the model
+    splits = json.loads((tmp_path / "run" / "splits.json").read_text())
+    assert len(splits["folds"]) == 3
+
+
+def _train_command(dataset, output, config_file, *extra):
+    return [sys.executable, "-m", "ichseg", "train", str(dataset), "-o", str(output), "--config-file",
+            str(config_file), "--no-progress", *extra]
+
+
+def test_killed_run_resumes_where_an_uninterrupted_run_ends(blob_dataset, tmp_path):
+    settings = {**FAST, "loss": "dice_ce", "max_steps": 24, "checkpoint_every": 4, "validate_every": 1000,
+                "num_workers": 1, "augmentation": "nnunet", "seed": 3}
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(settings))
+    subprocess.run(_train_command(blob_dataset, tmp_path / "whole", config_file), check=True, capture_output=True)
+
+    process = subprocess.Popen(_train_command(blob_dataset, tmp_path / "killed", config_file),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    last = tmp_path / "killed" / "fold_0" / LAST
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if last.exists() and load_checkpoint(last)["step"] >= 8:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    killed_at = load_checkpoint(last)["step"]
+    assert 8 <= killed_at < 24, "the run was not interrupted mid-way"
+    subprocess.run(_train_command(blob_dataset, tmp_path / "killed", config_file, "--resume"), check=True,
+                   capture_output=True)
+
+    whole = load_checkpoint(tmp_path / "whole" / "fold_0" / LAST)
+    resumed = load_checkpoint(last)
+    assert resumed["step"] == whole["step"] == 24
+    for name, value in whole["model"].items():
+        torch.testing.assert_close(resumed["model"][name], value, rtol=1e-4, atol=1e-5, msg=name)
+    np.testing.assert_allclose(_losses(tmp_path / "killed" / "fold_0"), _losses(tmp_path / "whole" / "fold_0"),
+                               rtol=1e-4)
+
+
+def test_two_process_gloo_ddp(blob_dataset, tmp_path):
+    settings = {**FAST, "loss": "dice", "max_steps": 6, "checkpoint_every": 3, "validate_every": 6}
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(settings))
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+               "-m", "ichseg", "train", str(blob_dataset), "-o", str(tmp_path / "ddp"), "--config-file",
+               str(config_file), "--device", "cpu", "--no-progress"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "ddp" / "fold_0" / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["steps"] == 6
+    assert load_checkpoint(tmp_path / "ddp" / "fold_0" / LAST)["step"] == 6
+
+
+def test_ctich2d_recipe_trains_on_windows(blob_dataset, tmp_path):
+    config = TrainingConfig().merged({**recipe_settings("ctich2d"), **SMALL_UNET, "max_steps": 3, "batch_size": 2,
+                                      "num_workers": 0, "validate_every": 3, "n_folds": 3})
+    summary = run_training(blob_dataset, tmp_path / "ctich", config, progress=False)
+    state = load_checkpoint(Path(summary["output"]) / LAST)
+    assert state["network"]["spatial_dims"] == 2
+    assert state["network"]["normalization"]["windows"] == "ctich_brain"
+
+
+@pytest.mark.parametrize("name", RECIPES.names())
+def test_recipes_resolve_to_valid_networks(name):
+    config = TrainingConfig().merged(recipe_settings(name))
+    dims = 2 if config.configuration == "2d" else 3
+    configuration = {"spacing": [0.5, 0.5, 5.0], "patch_size": [64, 64, 16][:dims], "batch_size": 2,
+                     "strides": [[1] * dims] + [[2, 2, 1][:dims]] * 3, "kernel_sizes": [[3] * dims] * 4,
+                     "features": [32, 64, 128, 256]}
+    spec = network_spec(config, configuration, config.normalization or {"scheme": "ct", "statistics": {}})
+    network = build_network(spec)
+    assert sum(p.numel() for p in network.parameters()) > 0
+    assert spec["patch_size"] == (config.patch_size or configuration["patch_size"])[:dims] or \
+        all(p >= q for p, q in zip(spec["patch_size"], configuration["patch_size"]))
