@@ -41,3 +41,23 @@ def blob_dataset(tmp_path_factory) -> Path:
     from blob_dataset import write_blob_dataset
 
     return write_blob_dataset(tmp_path_factory.mktemp("blobs") / "dataset")
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    """An untrained 2.5D U-Net exported as a model bundle: fast, for output-contract tests."""
+    import torch
+
+    from ichseg.infer.bundle import export_bundle
+    from ichseg.labels import LABELS
+    from ichseg.train.trainer import build_network
+
+    spec = {"model": "unet", "options": {"channels": [4, 8, 16], "strides": [2, 2], "norm": "batch"},
+            "spatial_dims": 2, "in_channels": 9, "out_channels": 7, "patch_size": [64, 64], "context_slices": 1,
+            "spacing": [2.0, 2.0, 5.0], "normalization": {"scheme": "windows", "windows": "rgb3"},
+            "labels": {name: value for value, name in LABELS.items()}}
+    torch.manual_seed(0)
+    network = build_network(spec)
+    folder = tmp_path_factory.mktemp("bundle") / "tiny"
+    export_bundle({"network": spec, "model": network.state_dict()}, folder, name="tiny", training={"note": "untrained"})
+    return folder

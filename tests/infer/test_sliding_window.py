@@ -49,3 +49,16 @@ def test_flip_tta_averages_flipped_passes():
     averaged = predict_probabilities(LeftBias(), volume, patch_size=(16, 16, 4), flip_axes=[(0,)])
     assert plain[1, 0].mean() > plain[1, -1].mean()
     torch.testing.assert_close(averaged[1], torch.full_like(averaged[1], 0.5), atol=1e-3, rtol=0)
+
+
+def test_inference_stacks_slices_exactly_as_training_does():
+    from ichseg.data.sampling import PatchSampler, TrainingCase
+
+    rng = np.random.default_rng(2)
+    channels = rng.normal(size=(2, 12, 10, 5)).astype(np.float32)
+    labels = np.zeros((12, 10, 5), np.uint8)
+    labels[6, 5, 3] = 1  # the only foreground voxel: the training patch is centred on it
+    case = TrainingCase.build("a", channels, labels)
+    sample = PatchSampler([case], patch_size=(12, 10, 1), context_slices=1, foreground_probability=1.0).sample(0)
+    stacked = slices_with_context(torch.from_numpy(channels), 1)[3].numpy()
+    np.testing.assert_array_equal(sample["image"], stacked)

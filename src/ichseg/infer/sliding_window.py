@@ -29,7 +29,7 @@ def slices_with_context(channels: torch.Tensor, context_slices: int) -> torch.Te
         pad = fill.expand(n_channels, size_x, size_y, context_slices)
         channels = torch.cat([pad, channels, pad], dim=3)
     windows = channels.unfold(3, 2 * context_slices + 1, 1)  # (C, X, Y, Z, 2k+1)
-    return windows.permute(2, 0, 4, 1, 3).reshape(n_slices, -1, size_x, size_y)
+    return windows.permute(3, 0, 4, 1, 2).reshape(n_slices, -1, size_x, size_y)
 
 
 @torch.no_grad()

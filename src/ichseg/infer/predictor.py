@@ -1,0 +1,130 @@
+"""``Predictor``: a scan in, a label map on the scan's own grid out.
+
+Steps: prepare the model input (RAS, the bundle's spacing and intensities), probabilities
+(3D: sliding window with Gaussian blending; 2D/2.5D: each whole slice in one window, as
+fully convolutional networks allow; optional flip TTA; averaged over an ensemble of
+bundles), back to the input grid, post-processing. Memory and time stay small:
+probabilities are float32 on the model grid, and only inside the box around predicted
+hemorrhage, only the classes that win somewhere (plus background) are interpolated onto
+the input grid, one at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from ..io import Volume
+from ..postprocess import PostprocessConfig, postprocess
+from ..preprocess import resample_to_grid
+from ..preprocess.model_input import prepare_model_input
+from ..train.distributed import resolve_device
+from .bundle import ModelBundle
+from .sliding_window import predict_probabilities
+
+TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
+WHOLE_SLICE_MULTIPLE = 32  # slices are padded to this multiple (every registered 2D net accepts it)
+BOX_MARGIN = 2  # model-grid voxels around predicted hemorrhage that are mapped back with it
+
+
+def input_box(grid: Volume, mask: np.ndarray, volume: Volume) -> tuple[slice, slice, slice] | None:
+    """The box of ``volume``'s voxels covering ``mask`` (on ``grid``) plus a margin."""
+    found = np.argwhere(mask)
+    if found.size == 0:
+        return None
+    low = found.min(0) - BOX_MARGIN
+    high = found.max(0) + BOX_MARGIN
+    corners = np.array([[x, y, z] for x in (low[0], high[0]) for y in (low[1], high[1]) for z in (low[2], high[2])],
+                       float)
+    world = corners @ grid.affine[:3, :3].T + grid.affine[:3, 3]
+    inverse = np.linalg.inv(volume.affine)
+    voxels = world @ inverse[:3, :3].T + inverse[:3, 3]
+    start = np.clip(np.floor(voxels.min(0)).astype(int) - 1, 0, np.array(volume.shape))
+    stop = np.clip(np.ceil(voxels.max(0)).astype(int) + 2, 0, np.array(volume.shape))
+    if np.any(stop <= start):
+        return None
+    return tuple(slice(int(a), int(b)) for a, b in zip(start, stop))
+
+
+def _same_input(a: dict, b: dict) -> bool:
+    return a["spacing"] == b["spacing"] and a["normalization"] == b["normalization"]
+
+
+class Predictor:
+    """Segment head CTs with one bundle or an ensemble.
+
+    Args:
+        bundles: loaded model bundles (same spacing and intensity scheme for an ensemble).
+        device: ``auto``, ``cpu`` or ``cuda``.
+        tta: average over left-right and front-back flips as well.
+        fast: labels (not probabilities) are mapped back to the input grid (nearest).
+        postprocessing: steps after prediction.
+    """
+
+    def __init__(self, bundles: Sequence[ModelBundle], *, device: str = "auto", tta: bool = False, fast: bool = False,
+                 postprocessing: PostprocessConfig = PostprocessConfig()) -> None:
+        if not bundles:
+            raise ValueError("no model given")
+        first = bundles[0].spec
+        for bundle in bundles[1:]:
+            if not _same_input(first, bundle.spec):
+                raise ValueError(f"ensemble members need the same spacing and intensities: {bundle.name} differs")
+        self.bundles = list(bundles)
+        self.device = resolve_device(device)
+        self.tta, self.fast, self.postprocessing = tta, fast, postprocessing
+        if self.device.type == "cpu":
+            torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                      else os.cpu_count() or 1))
+        for bundle in self.bundles:
+            bundle.network.to(self.device).eval()
+
+    @staticmethod
+    def _window(spec: dict, shape: Sequence[int]) -> tuple[list[int], float]:
+        if spec["spatial_dims"] == 2:
+            return [int(np.ceil(n / WHOLE_SLICE_MULTIPLE) * WHOLE_SLICE_MULTIPLE) for n in shape[:2]], 0.0
+        return list(spec["patch_size"]), 0.5
+
+    def probabilities(self, volume: Volume) -> tuple[torch.Tensor, Volume]:
+        """Class probabilities on the model grid and that grid (a Volume)."""
+        spec = self.bundles[0].spec
+        prepared = prepare_model_input(volume, spec["spacing"], spec["normalization"])
+        total = None
+        for bundle in self.bundles:
+            patch, overlap = self._window(bundle.spec, prepared.channels.shape[1:])
+            probabilities = predict_probabilities(
+                bundle.network, prepared.channels, patch_size=patch, context_slices=bundle.spec["context_slices"],
+                overlap=overlap, device=self.device, amp=self.device.type == "cuda",
+                flip_axes=TTA_FLIPS if self.tta else ())
+            total = probabilities if total is None else total.add_(probabilities)
+        return total / len(self.bundles), prepared.grid
+
+    def predict(self, volume: Volume) -> Volume:
+        """uint8 labels on ``volume``'s own grid and affine."""
+        probabilities, grid = self.probabilities(volume)
+        winners = probabilities.argmax(0).numpy().astype(np.uint8)
+        labels = np.zeros(volume.shape, np.uint8)
+        box = input_box(grid, winners > 0, volume)
+        if box is not None:
+            shape = tuple(s.stop - s.start for s in box)
+            affine = volume.affine.copy()
+            affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
+            labels[box] = self._map_back(probabilities, winners, grid, shape, affine)
+        labels = postprocess(labels, volume.spacing, self.postprocessing)
+        return Volume(labels, volume.affine.copy(), {"format": "ichseg segmentation"})
+
+    def _map_back(self, probabilities: torch.Tensor, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:
+        """Labels on the grid ``(shape, affine)``: nearest (``fast``) or interpolated probabilities."""
+        if self.fast:
+            return resample_to_grid(grid.with_array(winners), shape, affine, order=0, cval=0).array
+        best = np.full(shape, -1.0, np.float32)
+        labels = np.zeros(shape, np.uint8)
+        for value in [0] + [int(c) for c in np.unique(winners) if c]:
+            channel = grid.with_array(probabilities[value].numpy())
+            resampled = resample_to_grid(channel, shape, affine, order=1, cval=1.0 if value == 0 else 0.0).array
+            better = resampled > best
+            best[better] = resampled[better]
+            labels[better] = value
+        return labels

@@ -1,0 +1,130 @@
+"""``predict_inputs``: every case of an input path through the predictor, with the
+output contract of DESIGN section 3 (one folder per case, ``summary.csv``, ``run.json``).
+
+A case that fails is a row with ``status=error`` and its reason; the others finish. A case
+folder is written under a temporary name and renamed when complete, so a folder that
+exists is whole. Inputs are only read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import shutil
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import monai
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .. import __version__
+from ..io import InputError, read_volume, write_nifti
+from ..io.dicom_seg import write_dicom_seg
+from ..labels import LABELS
+from ..quantify import quantify_labels
+from ..report import render_preview
+from .inputs import CaseInput, list_case_inputs
+from .predictor import Predictor
+
+CLASS_NAMES = [name for value, name in LABELS.items() if value]
+SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" for n in CLASS_NAMES),
+                   "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
+
+
+def _replace_folder(temporary: Path, final: Path) -> None:
+    old = final.with_name(f".{final.name}.old")
+    if final.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        final.rename(old)
+    temporary.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def predict_case(case: CaseInput, output: Path, predictor: Predictor, *, dicom_seg: bool = False) -> dict:
+    """Segment, quantify and write one case; returns its ``summary.csv`` row."""
+    started = time.perf_counter()
+    row = {"case": case.case, "input": str(case.path), "status": "ok", "error": ""}
+    temporary = output / f".{case.case}.tmp"
+    try:
+        volume = read_volume(case.path)
+        labels = predictor.predict(volume)
+        volumes = quantify_labels(labels.array, labels.spacing)
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        write_nifti(labels, temporary / "segmentation.nii.gz", dtype="uint8")
+        (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
+        render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
+        if dicom_seg:
+            files = volume.metadata.get("files")
+            if volume.metadata.get("format") != "dicom" or not files:
+                raise InputError(case.path, "--dicom-seg needs a DICOM input")
+            write_dicom_seg(labels, files, temporary / "segmentation.dcm")
+        _replace_folder(temporary, output / case.case)
+        row.update({"any_hemorrhage_ml": volumes["any_hemorrhage_ml"],
+                    **{f"{n}_ml": volumes[n]["volume_ml"] for n in CLASS_NAMES},
+                    "ivh_present": volumes["ivh_present"], "ich_volume_ge_30ml": volumes["ich_volume_ge_30ml"],
+                    "warnings": " | ".join(volume.warnings)})
+    except InputError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        row.update(status="error", error=str(error))
+    except Exception as error:  # noqa: BLE001  (one bad case must not stop the batch; its reason is kept)
+        shutil.rmtree(temporary, ignore_errors=True)
+        row.update(status="error", error=f"{case.path}: {type(error).__name__}: {error}")
+    row["seconds"] = round(time.perf_counter() - started, 2)
+    return row
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
+                   workers: int = 1, progress: bool = True) -> list[dict]:
+    """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``."""
+    started = time.perf_counter()
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    cases = list_case_inputs(input_path)
+    names = [c.case for c in cases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(Path(input_path), f"several inputs share the case name(s) {', '.join(duplicates)}")
+    bar = tqdm(total=len(cases), unit="case", disable=not progress or len(cases) < 2)
+
+    def run(case: CaseInput) -> dict:
+        row = predict_case(case, output, predictor, dicom_seg=dicom_seg)
+        bar.update(1)
+        return row
+
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            rows = list(pool.map(run, cases))
+    else:
+        rows = [run(case) for case in cases]
+    bar.close()
+    table = [{column: row.get(column, "") for column in SUMMARY_COLUMNS} for row in rows]
+    with open(output / ".summary.csv.tmp", "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=SUMMARY_COLUMNS)
+        writer.writeheader()
+        writer.writerows(table)
+    (output / ".summary.csv.tmp").replace(output / "summary.csv")
+    run_record = {
+        "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
+        "monai": monai.__version__, "numpy": np.__version__, "platform": platform.platform(),
+        "device": str(predictor.device), "threads": torch.get_num_threads(),
+        "models": [{"name": b.name, "sha256": b.description["sha256"]} for b in predictor.bundles],
+        "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
+        "dicom_seg": dicom_seg, "workers": workers, "input": str(input_path),
+        "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}
+                  for r in rows],
+        "total_seconds": round(time.perf_counter() - started, 2),
+    }
+    _write_atomic(output / "run.json", json.dumps(run_record, indent=1) + "\n")
+    return rows

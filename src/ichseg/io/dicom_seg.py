@@ -1,0 +1,91 @@
+"""DICOM-SEG output (highdicom) referencing the source CT series.
+
+The label map lives on ichseg's grid (tilt removed, gaps evened out); a DICOM-SEG must
+lie on the source images' own pixel grids. Each source pixel's world position is computed
+from its slice's ImagePositionPatient / ImageOrientationPatient / PixelSpacing, and the
+label map is sampled there (nearest voxel). One segment per ichseg class, numbered by
+its label value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+import pydicom
+from pydicom.sr.codedict import codes
+
+from .. import __version__
+from ..labels import LABELS, PHE
+from .errors import InputError
+from .volume import Volume
+
+LPS_TO_RAS = np.array([-1.0, -1.0, 1.0])
+# Type 2 attributes highdicom copies from the source; anonymised scans often drop them.
+COPIED_ATTRIBUTES = ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyID", "AccessionNumber",
+                     "StudyDate", "StudyTime", "ReferringPhysicianName")
+
+
+def labels_on_source_slice(labels: Volume, dataset: pydicom.Dataset) -> np.ndarray:
+    """The label map sampled at every pixel of one source DICOM slice (nearest voxel)."""
+    rows, columns = int(dataset.Rows), int(dataset.Columns)
+    position = np.asarray(dataset.ImagePositionPatient, float)
+    orientation = np.asarray(dataset.ImageOrientationPatient, float)
+    row_spacing, column_spacing = (float(v) for v in dataset.PixelSpacing)
+    r, c = np.meshgrid(np.arange(rows), np.arange(columns), indexing="ij")
+    world_lps = (position + c[..., None] * column_spacing * orientation[:3]
+                 + r[..., None] * row_spacing * orientation[3:])
+    world_ras = world_lps * LPS_TO_RAS
+    inverse = np.linalg.inv(labels.affine)
+    voxel = np.rint(world_ras @ inverse[:3, :3].T + inverse[:3, 3]).astype(np.int64)
+    inside = np.all((voxel >= 0) & (voxel < np.array(labels.shape)), axis=-1)
+    out = np.zeros((rows, columns), np.uint8)
+    i, j, k = voxel[inside].T
+    out[inside] = labels.array[i, j, k]
+    return out
+
+
+def _segment(value: int, name: str) -> hd.seg.SegmentDescription:
+    edema = value == PHE
+    return hd.seg.SegmentDescription(
+        segment_number=value, segment_label=name,
+        segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
+        segmented_property_type=codes.SCT.Edema if edema else codes.SCT.Hemorrhage,
+        algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
+        algorithm_identification=hd.AlgorithmIdentificationSequence(
+            name="ichseg", version=__version__, family=codes.cid7162.ArtificialIntelligence),
+    )
+
+
+def write_dicom_seg(labels: Volume, source_files: Sequence[str | Path], path: str | Path) -> Path:
+    """Write a DICOM-SEG of ``labels`` referencing the CT slices ``source_files``.
+
+    Raises:
+        InputError: a source file cannot be read as an image slice.
+    """
+    datasets = []
+    for file in source_files:
+        try:
+            datasets.append(pydicom.dcmread(str(file)))
+        except Exception as error:  # noqa: BLE001  (pydicom raises several kinds)
+            raise InputError(file, f"cannot be read for the DICOM-SEG reference ({error})") from error
+    for dataset in datasets:  # in-memory copies: the files themselves are never touched
+        for keyword in COPIED_ATTRIBUTES:
+            if keyword not in dataset:
+                setattr(dataset, keyword, "")
+    frames = np.stack([labels_on_source_slice(labels, ds) for ds in datasets])
+    segments = [_segment(value, name) for value, name in LABELS.items() if value]
+    segmentation = hd.seg.Segmentation(
+        source_images=datasets, pixel_array=frames, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=segments, series_instance_uid=hd.UID(), series_number=9901,
+        sop_instance_uid=hd.UID(), instance_number=1, manufacturer="ichseg", manufacturer_model_name="ichseg",
+        software_versions=__version__, device_serial_number="none", series_description="ichseg hemorrhage",
+        omit_empty_frames=False,
+    )
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    segmentation.save_as(str(temporary))
+    temporary.replace(path)
+    return path

@@ -1,0 +1,10 @@
+"""Post-processing of predicted label maps, each step switchable: small-component
+removal, optional morphological smoothing, and class consistency where anatomy is certain."""
+
+from .components import remove_small_components
+from .consistency import drop_edema_without_hematoma
+from .morphology import smooth_labels
+from .pipeline import PostprocessConfig, postprocess
+
+__all__ = ["PostprocessConfig", "drop_edema_without_hematoma", "postprocess", "remove_small_components",
+           "smooth_labels"]

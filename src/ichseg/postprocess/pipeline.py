@@ -1,0 +1,42 @@
+"""The post-processing steps in order, each switchable (stored in ``run.json``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .components import remove_small_components
+from .consistency import drop_edema_without_hematoma
+from .morphology import smooth_labels
+
+
+@dataclass(frozen=True)
+class PostprocessConfig:
+    """``min_component_ml``: 0 turns small-component removal off; ``smooth``: in-plane
+    opening; ``edema_needs_hematoma``: PHE only next to IPH."""
+
+    min_component_ml: float = 0.05
+    smooth: bool = False
+    edema_needs_hematoma: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def postprocess(labels: np.ndarray, spacing: Sequence[float], config: PostprocessConfig = PostprocessConfig()
+                ) -> np.ndarray:
+    """Apply the switched-on steps: smoothing, small components, edema consistency.
+
+    Example:
+        >>> labels = np.zeros((10, 10, 4), np.uint8); labels[8, 8, 0] = 1
+        >>> int(postprocess(labels, (1.0, 1.0, 5.0)).sum())
+        0
+    """
+    out = smooth_labels(labels) if config.smooth else labels
+    if config.min_component_ml > 0:
+        out = remove_small_components(out, spacing, config.min_component_ml)
+    if config.edema_needs_hematoma:
+        out = drop_edema_without_hematoma(out)
+    return out

@@ -1,0 +1,43 @@
+import numpy as np
+
+from ichseg.postprocess import (PostprocessConfig, drop_edema_without_hematoma, postprocess,
+                                remove_small_components, smooth_labels)
+
+
+def _labels():
+    labels = np.zeros((40, 40, 6), np.uint8)
+    labels[5:20, 5:20, 1:4] = 1      # hematoma, 675 voxels
+    labels[20:22, 5:20, 1:4] = 6     # edema touching it
+    labels[30:33, 30:33, 2] = 6      # edema far from any hematoma
+    labels[35, 35, 5] = 3            # a speck
+    return labels
+
+
+def test_small_components_are_removed_per_class():
+    cleaned = remove_small_components(_labels(), (1.0, 1.0, 5.0), min_ml=0.01)
+    assert cleaned[35, 35, 5] == 0 and (cleaned == 1).sum() == 675
+    assert remove_small_components(_labels(), (1.0, 1.0, 5.0), min_ml=0.0).sum() == _labels().sum()
+
+
+def test_edema_needs_a_hematoma():
+    out = drop_edema_without_hematoma(_labels())
+    assert (out[20:22, 5:20, 1:4] == 6).all() and (out[30:33, 30:33, 2] == 0).all()
+    no_hematoma = np.where(_labels() == 1, 0, _labels())
+    assert not (drop_edema_without_hematoma(no_hematoma) == 6).any()
+
+
+def test_smoothing_removes_thin_protrusions_in_plane_only():
+    labels = np.zeros((20, 20, 3), np.uint8)
+    labels[5:15, 5:15, :] = 4
+    labels[15:19, 10, 1] = 4  # a one-pixel-wide spur
+    smoothed = smooth_labels(labels)
+    assert (smoothed[16:19, 10, 1] == 0).all() and (smoothed[6:14, 6:14, :] == 4).all()
+
+
+def test_pipeline_switches():
+    labels = _labels()
+    everything_off = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
+    np.testing.assert_array_equal(postprocess(labels, (1.0, 1.0, 5.0), everything_off), labels)
+    default = postprocess(labels, (1.0, 1.0, 5.0))
+    assert default[35, 35, 5] == 0 and default[31, 31, 2] == 0 and default[10, 10, 2] == 1
+    assert labels[35, 35, 5] == 3  # the input is not modified
