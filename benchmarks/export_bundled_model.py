@@ -21,6 +21,52 @@ TRAINING_COMMANDS = [
 ]
 
 
+def model_card(description: dict, checkpoint: dict) -> str:
+    spec, config = description["network"], checkpoint["config"]
+    metrics = description["metrics"].get("variants", {}).get("default", {})
+    lines = [
+        "# ich_default: the bundled ichseg model", "",
+        "**Research use only. Not a medical device; not for diagnosis or treatment decisions.**", "",
+        "## What it is",
+        f"- {spec['model']} (MONAI), 2.5D: {2 * spec['context_slices'] + 1} adjacent axial slices x "
+        f"{spec['in_channels'] // (2 * spec['context_slices'] + 1)} HU windows ({spec['normalization']['windows']}) "
+        f"= {spec['in_channels']} input channels; options {json.dumps(spec['options'])}.",
+        f"- Input grid: RAS, {spec['spacing']} mm; output: the 7 ichseg classes (0 background, 1 IPH, 2 IVH, "
+        "3 SAH, 4 SDH, 5 EDH, 6 PHE) mapped back onto the input's own grid.",
+        f"- Weights: {description['dtype']} safetensors, SHA-256 `{description['sha256']}` "
+        f"({description['training']['weights']} weights after {description['training']['steps']} steps).", "",
+        "## How it was trained",
+        "Entirely on synthetic data made by `ichseg synth` (no real labelled hemorrhage CT was available):",
+        "procedural heads and the shipped real GE head CT as base anatomy, IPH shapes partly from real",
+        "HemSeg-500 masks (files 0/2: the even-numbered half), all six types, 15 % negatives.", "",
+        "```", *description["training"]["commands"], "```", "",
+        f"Settings: {config['optimizer']} lr {config['lr']}, {config['schedule']} (warm-up {config['warmup_steps']}),",
+        f"{config['loss']} loss, batch {config['batch_size']} patches {config['patch_size']}, foreground probability "
+        f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, seed {config['seed']}.",
+        "", "## Measured accuracy (held-out synthetic test set)", "",
+    ]
+    if metrics:
+        lines += [
+            f"`python benchmarks/accuracy_bench.py synth_test` on {description['metrics'].get('n_cases')} cases made with "
+            "other seeds and the other half of the lesion-shape files (see benchmarks/results/accuracy_bench.json):", "",
+            "| region | mean Dice | cases |", "|---|---|---|",
+            *[f"| {r} | {metrics.get('dice_' + r)} | {metrics.get('n_' + r)} |"
+              for r in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial")], "",
+            f"Any-hemorrhage volume: CCC {metrics.get('volume_ccc_any')}, Bland-Altman "
+            f"{metrics.get('bland_altman_any_ml')} (mL, predicted - reference).", "",
+        ]
+    lines += [
+        "## Limits",
+        "- Trained and tested on synthetic images only. Real scans differ (reconstruction kernels, beam hardening,",
+        "  motion, post-operative changes, calcifications, contrast); accuracy on real hemorrhage is not measured.",
+        "- The only real anatomy seen in training is one normal GE scan (also the demo and false-positive check,",
+        "  so that check is not independent).",
+        "- Thick-slice axial CT (2.5-7 mm) of adults; no paediatric, no CTA, no MRI.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint")
@@ -32,6 +78,7 @@ def main() -> None:
                 "dataset": checkpoint["plan"].get("dataset"), "weights": "EMA" if checkpoint.get("ema") else "last"}
     metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
     description = export_bundle(checkpoint, args.output, name="ich_default", training=training, metrics=metrics)
+    (Path(args.output) / "MODEL_CARD.md").write_text(model_card(description, checkpoint))
     size = (Path(args.output) / "model.safetensors").stat().st_size / 1e6
     print(f"wrote {args.output}: {size:.1f} MB, sha256 {description['sha256'][:16]}...")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..stats.compare import compare_models
 
 HELP = "compare models' metrics tables: mean [95% CI] tables, Kruskal-Wallis/Dunn, Wilcoxon, CCC, Bland-Altman, plots"
 
@@ -22,6 +21,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..stats.compare import compare_models  # noqa: PLC0415  (heavy, imported on use)
     names = args.names.split(",") if args.names else None
     regions = tuple(r for r in args.regions.split(",") if r)
     compare_models(args.tables, args.output, names=names, regions=regions, n_resamples=args.bootstrap, seed=args.seed)

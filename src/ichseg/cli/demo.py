@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..demo import run_demo
 from .predict import add_model_options, build_predictor
 
 HELP = "run predict on the shipped GE head CT with inserted hemorrhages of known volume"
@@ -22,6 +21,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..demo import run_demo  # noqa: PLC0415  (heavy, imported on use)
     result = run_demo(args.output, build_predictor(args))
     print(f"{'class':<8}{'true mL':>10}{'measured mL':>14}")
     for name, values in result["volumes"].items():

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..evaluate import EmptyMaskPolicy, EvaluationConfig, evaluate_folders
-from ..evaluate.case import DEFAULT_REGIONS
 
 HELP = "metrics of predicted label maps against references (metrics.csv + summary.json)"
 
@@ -24,7 +22,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("pred", help="folder of predicted <case>.nii.gz (or ichseg predict output)")
     parser.add_argument("gt", help="folder of reference <case>.nii.gz label maps")
     parser.add_argument("-o", "--output", required=True, help="output folder")
-    parser.add_argument("--regions", default=",".join(DEFAULT_REGIONS),
+    parser.add_argument("--regions",
                         help="classes and groups to evaluate (default: all classes, any, extra-axial)")
     parser.add_argument("--pred-map", type=_label_map, help="relabel predictions, FROM:TO pairs (e.g. 1:5,2:1)")
     parser.add_argument("--gt-map", type=_label_map, help="relabel references, FROM:TO pairs")
@@ -41,8 +39,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..evaluate import EmptyMaskPolicy, EvaluationConfig, evaluate_folders  # noqa: PLC0415  (heavy, imported on use)
+    from ..evaluate.case import DEFAULT_REGIONS  # noqa: PLC0415
+
     config = EvaluationConfig(
-        regions=tuple(r for r in args.regions.split(",") if r),
+        regions=tuple(r for r in (args.regions or ",".join(DEFAULT_REGIONS)).split(",") if r),
         policy=EmptyMaskPolicy(args.both_empty, args.one_empty, args.worst_distance),
         nsd_tolerance_mm=args.nsd_tolerance,
         hd_percentile=args.percentile,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..io import read_volume
-from ..io.describe import describe_volume
 from .input_options import add_input_options, read_options
 
 HELP = "show what the reader made of an input (series chosen, geometry, HU range, warnings)"
@@ -21,6 +19,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..io import read_volume  # noqa: PLC0415  (heavy, imported on use)
+    from ..io.describe import describe_volume  # noqa: PLC0415  (heavy, imported on use)
     facts = describe_volume(read_volume(args.path, **read_options(args)))
     if args.json:
         print(json.dumps(facts, indent=2))

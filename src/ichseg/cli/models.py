@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..models.catalogue import loss_catalogue, model_catalogue
 
 HELP = "list the registered models (with parameter counts) and losses"
 
@@ -17,6 +16,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..models.catalogue import loss_catalogue, model_catalogue  # noqa: PLC0415  (heavy, imported on use)
     models, losses = model_catalogue(), loss_catalogue()
     if args.json:
         print(json.dumps({"models": models, "losses": losses}, indent=2))

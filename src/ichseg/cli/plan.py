@@ -6,7 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-from ..data.fingerprint import extract_fingerprint
 from ..train.planner import DEFAULT_MEMORY_GB, make_plan
 
 HELP = "fingerprint a dataset and write its self-configured training plan (2d and 3d)"
@@ -23,6 +22,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..data.fingerprint import extract_fingerprint  # noqa: PLC0415  (heavy, imported on use)
     fingerprint = extract_fingerprint(args.dataset)
     plan = make_plan(fingerprint, memory_gb=args.memory_gb, amp=args.amp)
     output = Path(args.output) if args.output else Path(args.dataset) / "plan.json"

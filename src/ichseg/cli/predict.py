@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from ..infer.bundle import load_bundle
-from ..infer.predictor import Predictor
-from ..infer.run import predict_inputs
 from ..postprocess import PostprocessConfig
+
+if TYPE_CHECKING:
+    from ..infer.predictor import Predictor
 
 HELP = "segment and quantify intracranial hemorrhage (NIfTI, DICOM series/study, folder of inputs or CSV list)"
 SOME_CASES_FAILED = 3
@@ -26,6 +27,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
+    from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
+    from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
     try:
         bundles = [load_bundle(name) for name in args.model]
         postprocessing = PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth)
@@ -45,6 +48,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..infer.run import predict_inputs  # noqa: PLC0415  (heavy, imported on use)
     predictor = build_predictor(args)
     rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers)
     failed = [row for row in rows if row["status"] != "ok"]

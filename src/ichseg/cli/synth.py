@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..data.synth import SynthConfig, generate_dataset
 from ..data.synth.generator import TYPES
-from ..data.synth.shape_bank import ShapeBank
 
 HELP = "write a labelled synthetic head-CT hemorrhage dataset (nnU-Net v2 layout + cases.csv + slice_labels.csv)"
 
@@ -33,6 +31,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..data.synth import SynthConfig, generate_dataset  # noqa: PLC0415  (heavy, imported on use)
+    from ..data.synth.shape_bank import ShapeBank  # noqa: PLC0415  (heavy, imported on use)
     types = tuple(t.strip().upper() for t in args.types.split(",") if t.strip())
     unknown = sorted(set(types) - set(TYPES))
     if unknown:

@@ -10,9 +10,6 @@ import argparse
 import json
 import sys
 
-from ..train.config import TrainingConfig, read_config_file
-from ..train.distributed import setup_distributed
-from ..train.experiment import run_training
 from ..train.planner import DEFAULT_MEMORY_GB
 from ..train.recipes import RECIPES, recipe_settings
 
@@ -45,6 +42,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..train.config import TrainingConfig, read_config_file  # noqa: PLC0415  (heavy, imported on use)
+    from ..train.distributed import setup_distributed  # noqa: PLC0415  (heavy, imported on use)
+    from ..train.experiment import run_training  # noqa: PLC0415  (heavy, imported on use)
     settings = recipe_settings(args.recipe) if args.recipe else {}
     if args.config_file:
         settings.update(read_config_file(args.config_file))

@@ -1,0 +1,92 @@
+"""Accuracy of a model on a held-out synthetic test set, with ``ichseg evaluate`` and
+``ichseg compare``: Dice per type and for any hemorrhage, volume agreement (CCC,
+Bland-Altman) - for the default post-processing and for each step switched off.
+
+The test set must come from other seeds and lesion shapes than training, e.g.
+``ichseg synth -o synth_test -n 40 --seed 12 --base src/ichseg/resources/ge_head_ct
+--base-fraction 0.35 --negatives 0.15 --shape-bank .../HemSeg-500.zip --shape-part 1/2``.
+Writes ``benchmarks/results/accuracy_bench.json``.
+
+Usage: ``python benchmarks/accuracy_bench.py TEST_DATASET [--model default] [--work DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ichseg.stats import bland_altman, concordance_correlation
+
+RESULTS = Path(__file__).parent / "results" / "accuracy_bench.json"
+VARIANTS = {
+    "default": [],
+    "no_postprocessing": ["--min-component-ml", "0"],
+    "smoothing_on": ["--smooth"],
+    "fast": ["--fast"],
+}
+
+
+def ichseg(*arguments: str) -> None:
+    subprocess.run([sys.executable, "-m", "ichseg", *arguments], check=True)
+
+
+def mean_metric(metrics_csv: Path, region: str, column: str = "dice") -> tuple[float, int]:
+    with open(metrics_csv, newline="") as stream:
+        values = [float(r[column]) for r in csv.DictReader(stream) if r["region"] == region and r[column] not in ("", "nan")]
+    return (float(np.mean(values)) if values else float("nan")), len(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset")
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--work", default="accuracy_work")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    args = parser.parse_args()
+    work, dataset = Path(args.work), Path(args.dataset)
+    inputs = work / "inputs.csv"
+    work.mkdir(parents=True, exist_ok=True)
+    images = sorted((dataset / "imagesTr").glob("*_0000.nii.gz"))
+    inputs.write_text("case,path\n" + "".join(f"{p.name[:-12]},{p.resolve()}\n" for p in images))
+    results = {"dataset": str(dataset), "n_cases": len(images), "model": args.model, "variants": {}}
+    tables = []
+    for variant in args.variants.split(","):
+        predictions, evaluation = work / f"pred_{variant}", work / f"eval_{variant}"
+        shutil.rmtree(predictions, ignore_errors=True)
+        ichseg("predict", "-i", str(inputs), "-o", str(predictions), "--model", args.model, *VARIANTS[variant])
+        # both-empty cases are left out: per-type Dice is averaged over cases that have that type
+        ichseg("evaluate", str(predictions), str(dataset / "labelsTr"), "-o", str(evaluation), "--both-empty", "exclude")
+        tables.append(str(evaluation / "metrics.csv"))
+        summary = {}
+        for region in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial"):
+            mean, n = mean_metric(evaluation / "metrics.csv", region)
+            summary[f"dice_{region}"] = round(mean, 4)
+            summary[f"n_{region}"] = n
+        with open(evaluation / "metrics.csv", newline="") as stream:
+            rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
+        predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
+        reference = np.array([float(r["ref_volume_ml"]) for r in rows])
+        summary["volume_ccc_any"] = round(float(concordance_correlation(predicted, reference)), 4)
+        agreement = bland_altman(predicted, reference)
+        summary["bland_altman_any_ml"] = {k: round(float(v), 3) for k, v in agreement.items()
+                                          if isinstance(v, (int, float))}
+        run = json.loads((predictions / "run.json").read_text())
+        summary["seconds_per_case"] = round(np.mean([c["seconds"] for c in run["cases"]]), 2)
+        results["variants"][variant] = summary
+        print(variant, json.dumps(summary))
+    ichseg("compare", *tables, "-o", str(work / "compare"), "--names", args.variants, "--regions", "any")
+    results["compare_folder"] = str(work / "compare")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
