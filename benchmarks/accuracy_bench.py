@@ -28,6 +28,7 @@ RESULTS = Path(__file__).parent / "results" / "accuracy_bench.json"
 VARIANTS = {
     "default": [],
     "no_postprocessing": ["--min-component-ml", "0"],
+    "min_component_0.5ml": ["--min-component-ml", "0.5"],
     "smoothing_on": ["--smooth"],
     "fast": ["--fast"],
 }
@@ -81,6 +82,8 @@ def main() -> None:
         summary["seconds_per_case"] = round(np.mean([c["seconds"] for c in run["cases"]]), 2)
         results["variants"][variant] = summary
         print(variant, json.dumps(summary))
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # after each variant: partial runs keep theirs
     ichseg("compare", *tables, "-o", str(work / "compare"), "--names", args.variants, "--regions", "any")
     results["compare_folder"] = str(work / "compare")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -72,12 +72,16 @@ def main() -> None:
     parser.add_argument("checkpoint")
     parser.add_argument("-o", "--output", default=str(bundled_model_path("default")))
     parser.add_argument("--metrics", help="accuracy benchmark JSON to record in bundle.json")
+    parser.add_argument("--weights", choices=("ema", "last"), default="ema",
+                        help="EMA average (when the checkpoint has one) or the last weights")
     args = parser.parse_args()
     checkpoint = load_checkpoint(args.checkpoint)
     training = {"commands": TRAINING_COMMANDS, "steps": checkpoint["step"], "config": checkpoint["config"],
-                "dataset": checkpoint["plan"].get("dataset"), "weights": "EMA" if checkpoint.get("ema") else "last"}
+                "dataset": checkpoint["plan"].get("dataset"),
+                "weights": "EMA" if args.weights == "ema" and checkpoint.get("ema") else "last"}
     metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
-    description = export_bundle(checkpoint, args.output, name="ich_default", training=training, metrics=metrics)
+    description = export_bundle(checkpoint, args.output, name="ich_default", training=training, metrics=metrics,
+                                use_ema=args.weights == "ema")
     (Path(args.output) / "MODEL_CARD.md").write_text(model_card(description, checkpoint))
     size = (Path(args.output) / "model.safetensors").stat().st_size / 1e6
     print(f"wrote {args.output}: {size:.1f} MB, sha256 {description['sha256'][:16]}...")

@@ -51,13 +51,37 @@ class ModelBundle:
         return self.description["network"]
 
 
+def _checkpoint_weights(checkpoint: dict, use_ema: bool = True) -> dict:
+    """The weights to apply from a training checkpoint: its EMA average when it has one
+    (and ``use_ema``), else the last weights."""
+    if use_ema and checkpoint.get("ema"):
+        prefix = "module."
+        return {k[len(prefix):]: v for k, v in checkpoint["ema"].items() if k.startswith(prefix)}
+    return checkpoint["model"]
+
+
+def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
+    """A training checkpoint (``checkpoint_best.pt``) used directly as a one-model bundle."""
+    from ..train.checkpoint import load_checkpoint  # noqa: PLC0415  (only for this path)
+
+    checkpoint = load_checkpoint(path)
+    network = build_network(checkpoint["network"])
+    network.load_state_dict(_checkpoint_weights(checkpoint))
+    description = {"name": Path(path).parent.name + "/" + Path(path).stem, "network": checkpoint["network"],
+                   "sha256": sha256_of(path), "training": {"steps": checkpoint["step"]}}
+    return ModelBundle(description["name"], network.eval(), description)
+
+
 def load_bundle(name_or_path: str | Path = "default") -> ModelBundle:
-    """Load a bundled model by name (``default``) or a bundle folder by path.
+    """Load a bundled model by name (``default``), a bundle folder, or a training
+    checkpoint file (``.pt``) by path.
 
     Raises:
         ValueError: missing files, a weights checksum that does not match, or a label
             schema other than ichseg's.
     """
+    if str(name_or_path).endswith(".pt") and Path(name_or_path).is_file():
+        return load_checkpoint_as_bundle(name_or_path)
     folder = bundled_model_path(str(name_or_path)) if str(name_or_path) in BUNDLED else Path(name_or_path)
     description_path, weights_path = folder / DESCRIPTION, folder / WEIGHTS
     if not description_path.exists() or not weights_path.exists():
@@ -77,16 +101,12 @@ def load_bundle(name_or_path: str | Path = "default") -> ModelBundle:
 
 
 def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: dict, metrics: dict | None = None,
-                  half: bool = True) -> dict:
-    """Write a bundle from a training checkpoint (its EMA weights when it has them)."""
+                  half: bool = True, use_ema: bool = True) -> dict:
+    """Write a bundle from a training checkpoint (its EMA weights when it has them and ``use_ema``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if checkpoint.get("ema"):
-        prefix = "module."
-        weights = {k[len(prefix):]: v for k, v in checkpoint["ema"].items() if k.startswith(prefix)}
-    else:
-        weights = checkpoint["model"]
-    weights = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in weights.items()}
+    weights = {k: (v.half() if half and v.is_floating_point() else v).contiguous()
+               for k, v in _checkpoint_weights(checkpoint, use_ema).items()}
     save_file(weights, str(folder / WEIGHTS))
     description = {
         "name": name, "network": checkpoint["network"], "sha256": sha256_of(folder / WEIGHTS),

@@ -132,7 +132,8 @@ class SupervisedTrainer:
         self.optimizer = build_optimizer(self.network.parameters(), config)
         self.schedule = build_schedule(self.optimizer, config)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
-        self.ema = (AveragedModel(self.network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay))
+        # use_buffers: batch-norm statistics are averaged too (else the EMA copy keeps its initial ones)
+        self.ema = (AveragedModel(self.network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
                     if config.ema_decay else None)
         self.model = (DistributedDataParallel(self.network, device_ids=[self.device] if self.device.type == "cuda"
                                               else None) if self.context.enabled else self.network)
