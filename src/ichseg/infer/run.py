@@ -24,7 +24,6 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
-from ..io.dicom_seg import write_dicom_seg
 from ..labels import LABELS
 from ..quantify import quantify_labels
 from ..report import render_preview
@@ -60,6 +59,8 @@ def predict_case(case: CaseInput, output: Path, predictor: Predictor, *, dicom_s
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
         if dicom_seg:
+            from ..io.dicom_seg import write_dicom_seg  # noqa: PLC0415  (highdicom only when asked for)
+
             files = volume.metadata.get("files")
             if volume.metadata.get("format") != "dicom" or not files:
                 raise InputError(case.path, "--dicom-seg needs a DICOM input")

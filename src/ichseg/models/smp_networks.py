@@ -5,15 +5,16 @@ Weights are never downloaded: ``encoder_weights=None`` always (random initialisa
 
 from __future__ import annotations
 
-import segmentation_models_pytorch as smp
-
 from .registry import MODELS
 
 ENCODER = "resnet34"
 SMP_MULTIPLE = {2: (32, 32)}
 
 
-def _smp(architecture, in_channels, out_channels, config):
+def _smp(architecture: str, in_channels, out_channels, config):
+    import segmentation_models_pytorch as smp  # noqa: PLC0415  (slow import, only when an smp model is built)
+
+    architecture = getattr(smp, architecture)
     config = dict(config)
     if config.pop("encoder_weights", None) is not None:
         raise ValueError("ichseg builds smp models with encoder_weights=None: nothing is downloaded")
@@ -23,21 +24,21 @@ def _smp(architecture, in_channels, out_channels, config):
 
 @MODELS.register("unet2d", description="smp U-Net, ResNet-34 encoder", dims=(2,), size_multiple=SMP_MULTIPLE)
 def build_unet2d(spatial_dims, in_channels, out_channels, **config):
-    return _smp(smp.Unet, in_channels, out_channels, config)
+    return _smp("Unet", in_channels, out_channels, config)
 
 
 @MODELS.register("unetplusplus", description="smp U-Net++ (nested skips), ResNet-34 encoder", dims=(2,),
                  size_multiple=SMP_MULTIPLE)
 def build_unetplusplus(spatial_dims, in_channels, out_channels, **config):
-    return _smp(smp.UnetPlusPlus, in_channels, out_channels, config)
+    return _smp("UnetPlusPlus", in_channels, out_channels, config)
 
 
 @MODELS.register("linknet", description="smp LinkNet, ResNet-34 encoder", dims=(2,), size_multiple=SMP_MULTIPLE)
 def build_linknet(spatial_dims, in_channels, out_channels, **config):
-    return _smp(smp.Linknet, in_channels, out_channels, config)
+    return _smp("Linknet", in_channels, out_channels, config)
 
 
 @MODELS.register("deeplabv3plus", description="smp DeepLabV3+ (atrous pyramid), ResNet-34 encoder", dims=(2,),
                  size_multiple=SMP_MULTIPLE)
 def build_deeplabv3plus(spatial_dims, in_channels, out_channels, **config):
-    return _smp(smp.DeepLabV3Plus, in_channels, out_channels, config)
+    return _smp("DeepLabV3Plus", in_channels, out_channels, config)
