@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import numpy as np
+
 BACKGROUND = 0
 IPH = 1  # intraparenchymal hemorrhage
 IVH = 2  # intraventricular hemorrhage
@@ -21,6 +23,10 @@ SAH = 3  # subarachnoid hemorrhage
 SDH = 4  # subdural hematoma
 EDH = 5  # epidural hematoma
 PHE = 6  # perihematomal edema (not blood)
+
+# A lesion is a 26-connected component: voxels touching by a face, an edge or a corner
+# are one lesion (counting, ABC/2, post-processing, lesion-wise metrics all use this).
+LESION_CONNECTIVITY = np.ones((3, 3, 3), bool)
 
 LABELS: dict[int, str] = {
     BACKGROUND: "background",

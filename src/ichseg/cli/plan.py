@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from ..train.planner import DEFAULT_MEMORY_GB, make_plan
+from ..train.planner import DEFAULT_MEMORY_GB
 
 HELP = "fingerprint a dataset and write its self-configured training plan (2d and 3d)"
 
@@ -22,13 +21,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.fingerprint import extract_fingerprint  # noqa: PLC0415  (heavy, imported on use)
-    fingerprint = extract_fingerprint(args.dataset)
-    plan = make_plan(fingerprint, memory_gb=args.memory_gb, amp=args.amp)
+    from ..train.experiment import plan_dataset  # noqa: PLC0415  (heavy, imported on use)
+
     output = Path(args.output) if args.output else Path(args.dataset) / "plan.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(plan, indent=1) + "\n")
-    output.with_name(output.stem + "_fingerprint.json").write_text(json.dumps(fingerprint, indent=1) + "\n")
+    plan = plan_dataset(args.dataset, output, fingerprint_path=output.with_name(output.stem + "_fingerprint.json"),
+                        memory_gb=args.memory_gb, amp=args.amp, reuse=False)
     print(f"target spacing {plan['configurations']['3d']['spacing']} mm, median shape {plan['median_shape']}")
     for name, configuration in plan["configurations"].items():
         print(f"{name}: patch {configuration['patch_size']}, batch {configuration['batch_size']}, "

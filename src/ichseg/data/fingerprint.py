@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..io import read_volume
-from ..labels import LABELS
+from ..labels import LABELS, LESION_CONNECTIVITY
 from ..preprocess import collect_foreground_statistics, to_ras
 from .dataset_format import list_dataset_cases
 
@@ -26,7 +26,7 @@ def case_fingerprint(case: str, image, labels) -> dict:
     component_ml = {}
     for value, name in LABELS.items():
         if value and counts[value]:
-            labelled, n = ndimage.label(labels.array == value, np.ones((3, 3, 3), bool))
+            labelled, n = ndimage.label(labels.array == value, LESION_CONNECTIVITY)
             sizes = np.bincount(labelled.ravel())[1:] * labels.voxel_volume_ml
             component_ml[name] = [round(float(s), 4) for s in sizes]
     return {

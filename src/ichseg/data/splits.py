@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import write_text_atomic
+
 
 def _patient_groups(cases: Sequence[str], patients: Mapping[str, str] | None) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
@@ -82,8 +84,5 @@ def load_or_create(path: str | Path, create) -> object:
     if path.exists():
         return json.loads(path.read_text())
     splits = create()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(splits, indent=1) + "\n")
-    temporary.replace(path)
+    write_text_atomic(path, json.dumps(splits, indent=1) + "\n")
     return splits

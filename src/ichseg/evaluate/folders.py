@@ -12,14 +12,13 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from ..io import InputError, read_nifti
+from ..io.atomic import write_text_atomic
 from ..io.nifti import NIFTI_SUFFIXES
 from .aggregate import summarize
 from .case import EvaluationConfig, evaluate_case
@@ -59,13 +58,6 @@ def apply_label_map(labels: np.ndarray, mapping: Mapping[int, int] | None) -> np
     return table[labels.astype(np.int64)]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=".tmp_", dir=path.parent)
-    with os.fdopen(handle, "w", newline="") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
-
-
 def write_metrics_csv(rows: list[dict], path: Path) -> None:
     """One row per case x region; excluded (NaN) values are written as empty cells."""
     columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -74,7 +66,7 @@ def write_metrics_csv(rows: list[dict], path: Path) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()})
-    _write_atomically(path, buffer.getvalue())
+    write_text_atomic(path, buffer.getvalue())
 
 
 def evaluate_folders(
@@ -125,5 +117,5 @@ def evaluate_folders(
     }
     if rows:
         write_metrics_csv(rows, out / "metrics.csv")
-    _write_atomically(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-FULL_CONNECTIVITY = np.ones((3, 3, 3), bool)
+from ..labels import LESION_CONNECTIVITY
 
 
 def compute_lesion_detection(
@@ -34,8 +34,8 @@ def compute_lesion_detection(
     if not 0.0 <= min_overlap <= 1.0:
         raise ValueError(f"min_overlap must be in [0, 1], got {min_overlap}")
     pred, ref = np.asarray(pred, bool), np.asarray(ref, bool)
-    ref_labels, n_ref = ndimage.label(ref, FULL_CONNECTIVITY)
-    pred_labels, n_pred = ndimage.label(pred, FULL_CONNECTIVITY)
+    ref_labels, n_ref = ndimage.label(ref, LESION_CONNECTIVITY)
+    pred_labels, n_pred = ndimage.label(pred, LESION_CONNECTIVITY)
     ref_sizes = np.bincount(ref_labels.ravel(), minlength=n_ref + 1)
     pred_sizes = np.bincount(pred_labels.ravel(), minlength=n_pred + 1)
     ref_kept = np.flatnonzero(ref_sizes[1:] >= min_lesion_voxels) + 1

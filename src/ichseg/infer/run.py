@@ -9,6 +9,7 @@ exists is whole. Inputs are only read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import platform
 import shutil
@@ -24,6 +25,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
+from ..io.atomic import write_text_atomic
 from ..labels import LABELS
 from ..quantify import quantify_labels
 from ..report import render_preview
@@ -80,12 +82,6 @@ def predict_case(case: CaseInput, output: Path, predictor: Predictor, *, dicom_s
     return row
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
-
-
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
                    workers: int = 1, progress: bool = True) -> list[dict]:
     """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``."""
@@ -111,11 +107,11 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
         rows = [run(case) for case in cases]
     bar.close()
     table = [{column: row.get(column, "") for column in SUMMARY_COLUMNS} for row in rows]
-    with open(output / ".summary.csv.tmp", "w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=SUMMARY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(table)
-    (output / ".summary.csv.tmp").replace(output / "summary.csv")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS)
+    writer.writeheader()
+    writer.writerows(table)
+    write_text_atomic(output / "summary.csv", buffer.getvalue())
     run_record = {
         "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
         "monai": monai.__version__, "numpy": np.__version__, "platform": platform.platform(),
@@ -127,5 +123,5 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
                   for r in rows],
         "total_seconds": round(time.perf_counter() - started, 2),
     }
-    _write_atomic(output / "run.json", json.dumps(run_record, indent=1) + "\n")
+    write_text_atomic(output / "run.json", json.dumps(run_record, indent=1) + "\n")
     return rows

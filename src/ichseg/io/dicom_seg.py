@@ -19,6 +19,7 @@ from pydicom.sr.codedict import codes
 
 from .. import __version__
 from ..labels import LABELS, PHE
+from .atomic import atomic_path
 from .errors import InputError
 from .volume import Volume
 
@@ -84,8 +85,6 @@ def write_dicom_seg(labels: Volume, source_files: Sequence[str | Path], path: st
         software_versions=__version__, device_serial_number="none", series_description="ichseg hemorrhage",
         omit_empty_frames=False,
     )
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    segmentation.save_as(str(temporary))
-    temporary.replace(path)
-    return path
+    with atomic_path(path) as temporary:
+        segmentation.save_as(str(temporary))
+    return Path(path)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
+from .atomic import atomic_path
 from .errors import InputError
 from .volume import Volume
 
@@ -79,14 +78,6 @@ def write_nifti(volume: Volume, path: str | Path, dtype: np.dtype | type | None 
     image.set_sform(volume.affine, code=sform_code)
     image.set_qform(volume.affine, code=qform_code)
     image.header.set_xyzt_units("mm", "sec")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = ".nii.gz" if str(path).lower().endswith(".gz") else ".nii"
-    handle, temporary = tempfile.mkstemp(prefix=".tmp_", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         nib.save(image, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return path

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
-CONNECTIVITY = np.ones((3, 3, 3), bool)
+from ..labels import LESION_CONNECTIVITY
 
 
 def remove_small_components(labels: np.ndarray, spacing: Sequence[float], min_ml: float) -> np.ndarray:
@@ -25,7 +25,7 @@ def remove_small_components(labels: np.ndarray, spacing: Sequence[float], min_ml
     for value in np.unique(labels):
         if value == 0:
             continue
-        components, n = ndimage.label(labels == value, CONNECTIVITY)
+        components, n = ndimage.label(labels == value, LESION_CONNECTIVITY)
         sizes = np.bincount(components.ravel(), minlength=n + 1)
         small = np.flatnonzero(sizes < min_voxels)
         small = small[small > 0]

@@ -6,9 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ..labels import IPH, PHE
-
-CONNECTIVITY = np.ones((3, 3, 3), bool)
+from ..labels import IPH, LESION_CONNECTIVITY, PHE
 
 
 def drop_edema_without_hematoma(labels: np.ndarray) -> np.ndarray:
@@ -24,8 +22,8 @@ def drop_edema_without_hematoma(labels: np.ndarray) -> np.ndarray:
     if not (labels == PHE).any():
         return labels.copy()
     out = labels.copy()
-    components, n = ndimage.label(labels == PHE, CONNECTIVITY)
-    near_hematoma = ndimage.binary_dilation(labels == IPH, CONNECTIVITY)
+    components, n = ndimage.label(labels == PHE, LESION_CONNECTIVITY)
+    near_hematoma = ndimage.binary_dilation(labels == IPH, LESION_CONNECTIVITY)
     touching = np.unique(components[near_hematoma & (components > 0)])
     isolated = np.setdiff1d(np.arange(1, n + 1), touching)
     if isolated.size:

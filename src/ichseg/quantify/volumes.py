@@ -7,11 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
-from ..labels import HEMORRHAGE_LABELS, IPH, IVH, LABELS
+from ..labels import HEMORRHAGE_LABELS, IPH, IVH, LABELS, LESION_CONNECTIVITY
 from .abc2 import abc2_volume_ml
 
 ICH_VOLUME_THRESHOLD_ML = 30.0  # the ICH score's hematoma-volume item (Hemphill et al. 2001)
-CONNECTIVITY = np.ones((3, 3, 3), bool)  # 26-connectivity: touching voxels are one lesion
 
 
 def quantify_labels(labels: np.ndarray, spacing: Sequence[float]) -> dict:
@@ -42,7 +41,7 @@ def quantify_labels(labels: np.ndarray, spacing: Sequence[float]) -> dict:
         entry = {"volume_ml": round(float(counts[value]) * voxel_ml, 3), "abc2_ml": 0.0, "n_lesions": 0,
                  "max_diameter_mm": 0.0}
         if counts[value]:
-            labelled, n = ndimage.label(labels == value, CONNECTIVITY)
+            labelled, n = ndimage.label(labels == value, LESION_CONNECTIVITY)
             abc2, largest = abc2_volume_ml(labelled, n, spacing)
             entry.update(abc2_ml=round(abc2, 3), n_lesions=int(n), max_diameter_mm=round(largest, 2))
         result[name] = entry

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..io import Volume
+from ..io.atomic import atomic_path
 from ..labels import LABELS
 from ..preprocess import to_ras, window_hu
 
@@ -77,8 +78,6 @@ def render_preview(image: Volume, labels: Volume, path: str | Path, *, volumes: 
     else:
         figure.text(0.5, 0.03, "no hemorrhage found", ha="center", fontsize=9)
     figure.suptitle(title + " (research use only, not for diagnosis)", fontsize=10)
-    path = Path(path)
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, format="png")
-    temporary.replace(path)
-    return path
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png")
+    return Path(path)

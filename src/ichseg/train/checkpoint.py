@@ -4,11 +4,11 @@ user needs to apply the model (plan, label schema, training config)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
+from ..io.atomic import atomic_path
 from ..labels import LABELS
 
 LAST = "checkpoint_last.pt"
@@ -22,9 +22,8 @@ def save_checkpoint(path: str | Path, state: dict) -> None:
     """
     path = Path(path)
     state = {**state, "labels": {name: value for value, name in LABELS.items()}}
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        torch.save(state, temporary)
 
 
 def load_checkpoint(path: str | Path, map_location="cpu") -> dict:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import torch
 from ..data.dataset_format import DatasetCase
 from ..data.sampling import TrainingCase
 from ..io import read_volume
+from ..io.atomic import atomic_path
 from ..preprocess.model_input import prepare_model_input
 
 
@@ -47,9 +47,8 @@ def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float]
             prepared = prepare_model_input(read_volume(entry.image), spacing, normalization, read_volume(entry.label))
             channels, labels = prepared.channels, prepared.labels
             if cached:
-                temporary = cached.with_name(f"{cached.stem}.{os.getpid()}.tmp.npz")  # ranks may race
-                np.savez(temporary, channels=channels, labels=labels)
-                temporary.replace(cached)
+                with atomic_path(cached) as temporary:  # ranks may race: each writes its own file
+                    np.savez(temporary, channels=channels, labels=labels)
         cases.append(TrainingCase.build(entry.case, channels, labels, seed=seed + k))
     return cases
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..data.dataset_format import list_dataset_cases
 from ..data.fingerprint import extract_fingerprint
 from ..data.splits import kfold_splits, load_or_create, stratified_split
+from ..io.atomic import write_text_atomic
 from ..labels import HEMORRHAGE_LABELS, LABELS
 from .config import TrainingConfig
 from .distributed import DistributedContext
@@ -23,28 +24,22 @@ from .planner import DEFAULT_MEMORY_GB, make_plan
 from .trainer import TRAINERS
 
 
-def _write_json(path: Path, value: dict) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(value, indent=1) + "\n")
-    temporary.replace(path)
-
-
-def plan_dataset(dataset: str | Path, output: str | Path, *, memory_gb: float = DEFAULT_MEMORY_GB,
-                 amp: bool = False) -> dict:
-    """Fingerprint + plan of ``dataset`` in ``output`` (read back when already there)."""
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    plan_path = output / "plan.json"
-    if plan_path.exists():
+def plan_dataset(dataset: str | Path, plan_path: str | Path, *, fingerprint_path: str | Path | None = None,
+                 memory_gb: float = DEFAULT_MEMORY_GB, amp: bool = False, reuse: bool = True) -> dict:
+    """Fingerprint + plan of ``dataset`` written to ``plan_path`` and ``fingerprint_path``
+    (default: ``fingerprint.json`` beside the plan). With ``reuse``, files already there
+    are read back instead of recomputed (an experiment plans once)."""
+    plan_path = Path(plan_path)
+    fingerprint_path = Path(fingerprint_path) if fingerprint_path else plan_path.with_name("fingerprint.json")
+    if reuse and plan_path.exists():
         return json.loads(plan_path.read_text())
-    fingerprint_path = output / "fingerprint.json"
-    if fingerprint_path.exists():
+    if reuse and fingerprint_path.exists():
         fingerprint = json.loads(fingerprint_path.read_text())
     else:
         fingerprint = extract_fingerprint(dataset)
-        _write_json(fingerprint_path, fingerprint)
+        write_text_atomic(fingerprint_path, json.dumps(fingerprint, indent=1) + "\n")
     plan = make_plan(fingerprint, memory_gb=memory_gb, amp=amp)
-    _write_json(plan_path, plan)
+    write_text_atomic(plan_path, json.dumps(plan, indent=1) + "\n")
     return plan
 
 
@@ -105,7 +100,7 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
     context = context or DistributedContext()
     output = Path(output)
     if context.is_main:
-        plan_dataset(dataset, output, memory_gb=memory_gb, amp=context.device.type == "cuda")
+        plan_dataset(dataset, output / "plan.json", memory_gb=memory_gb, amp=context.device.type == "cuda")
         make_splits(dataset, output, config)
     context.barrier()
     plan = json.loads((output / "plan.json").read_text())

@@ -111,8 +111,7 @@ class SupervisedTrainer:
         self.output = Path(output)
         self.output.mkdir(parents=True, exist_ok=True)
         self.device = self.context.device
-        self.amp = bool(config.amp if config.amp is not None else self.device.type == "cuda") \
-            and self.device.type == "cuda"
+        self.amp = self.device.type == "cuda" and config.amp is not False  # AMP: on by default, CUDA only
         configuration = plan["configurations"][config.configuration]
         normalization = config.normalization or plan["normalization"]
         self.spec = network_spec(config, configuration, normalization)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from ...labels import LABELS
+from ...labels import LABELS, LESION_CONNECTIVITY
 from ..dataset_format import DatasetWriter, dataset_json
 from .generator import SynthConfig, generate_case, generate_on_base
 
@@ -29,7 +29,7 @@ def case_row(case_id: str, case, split: str) -> dict:
             row[f"{name}_ml"] = round(float(counts[value] * voxel_ml), 4)
     blood = np.isin(labels, [1, 2, 3, 4, 5])
     row["any_hemorrhage_ml"] = round(float(blood.sum() * voxel_ml), 4)
-    row["n_lesions"] = int(ndimage.label(blood, np.ones((3, 3, 3), bool))[1]) if blood.any() else 0
+    row["n_lesions"] = int(ndimage.label(blood, LESION_CONNECTIVITY)[1]) if blood.any() else 0
     row.update({k: (json.dumps(v) if isinstance(v, (list, dict)) else v) for k, v in case.parameters.items()})
     row["mass_effect_mm"] = max((lesion.get("mass_effect_mm", 0.0) for lesion in case.lesions), default=0.0)
     row["lesions"] = json.dumps(case.lesions)

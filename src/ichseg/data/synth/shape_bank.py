@@ -18,6 +18,8 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
+from ...labels import LESION_CONNECTIVITY
+
 MIN_SHAPE_ML = 0.5
 MAX_SCALE = 1.8
 
@@ -36,7 +38,7 @@ def _components(data: np.ndarray, spacing, label: int | None, source: str) -> li
     if not box or box[0] is None:
         return []
     mask = mask[box[0]]  # label only the part that holds lesions
-    labelled, count = ndimage.label(mask, np.ones((3, 3, 3), bool))
+    labelled, count = ndimage.label(mask, LESION_CONNECTIVITY)
     shapes = []
     voxel_ml = float(np.prod(spacing)) / 1000
     for index, box in enumerate(ndimage.find_objects(labelled), start=1):
