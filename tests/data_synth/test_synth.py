@@ -14,6 +14,7 @@ from ichseg.cli.main import main
 from ichseg.data.synth import SynthConfig, generate_case, generate_dataset
 from ichseg.data.synth import lesions
 from ichseg.data.synth.fields import Grid
+from ichseg.data.synth.generator import BONE_LIKE_HU
 from ichseg.data.synth.head import build_head, sample_head_parameters
 from ichseg.labels import EDH, IPH, IVH, PHE, SAH, SDH
 
@@ -85,6 +86,19 @@ def test_output_blood_hu_after_physics():
                 assert low <= median <= high, (seed, value, median)
                 checked += 1
     assert checked >= 4
+
+
+def test_no_label_on_bone_bright_voxels():
+    """Partial volume with the skull (thick slices) makes some blood voxels bone-bright;
+    the reference leaves them out, as an annotator would."""
+    labelled = 0
+    for seed in range(4):
+        case = generate_case(seed, SynthConfig(pixel_mm=0.9, slice_mm=7.0))
+        region = case.labels.array > 0
+        labelled += int(region.sum())
+        limit = BONE_LIKE_HU + 6 * case.parameters["noise_sd_hu"] + 20  # noise and streaks on top
+        assert not np.any(case.image.array[region] > limit), seed
+    assert labelled > 1000
 
 
 def test_every_type_appears_and_negatives_are_empty():

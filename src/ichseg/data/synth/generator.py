@@ -25,6 +25,21 @@ from .physics import AIR, add_streaks, average_subslices, correlated_noise, inte
 
 TYPES = ("IPH", "IVH", "SAH", "SDH", "EDH", "PHE")
 WORKING_MM = 1.25
+# Brighter than any blood (<= ~100 HU): a voxel this bright before noise reads as bone
+# or calcification in a brain window, so annotators leave it out of the hemorrhage.
+BONE_LIKE_HU = 150.0
+
+
+def drop_bone_like(labels: np.ndarray, noise_free_hu: np.ndarray) -> np.ndarray:
+    """Reference labels as drawn on the image: voxels whose partial volume with the skull
+    (thick slices at the convexity, the skull base) makes them bone-bright are unlabelled.
+
+    Example:
+        >>> drop_bone_like(np.array([4, 4, 0], np.uint8), np.array([70.0, 600.0, 30.0])).tolist()
+        [4, 0, 0]
+    """
+    labels[noise_free_hu > BONE_LIKE_HU] = 0
+    return labels
 
 
 @dataclass
@@ -144,6 +159,7 @@ def generate_on_base(seed: int, base_path: str, config: SynthConfig = SynthConfi
         change[~allowed] = 0
         noise = correlated_noise(rng, change.shape, base.parameters["noise_sd_hu"])
         touched = ndimage.binary_dilation(np.abs(change) > 1.0, iterations=1) & allowed
+        drop_bone_like(labels, original + change)
         image = original + change + np.where(touched, noise, 0)
     else:
         image = original
@@ -206,6 +222,7 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
         best = fractions.argmax(axis=0)
         keep = fractions.max(axis=0) >= 0.5
         out_labels[keep] = np.asarray(present, np.uint8)[best[keep]]
+        drop_bone_like(out_labels, image)
 
     noise_sd = float(rng.uniform(*config.noise_hu))
     image += correlated_noise(rng, image.shape, noise_sd)
