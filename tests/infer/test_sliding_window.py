@@ -62,3 +62,17 @@ def test_inference_stacks_slices_exactly_as_training_does():
     sample = PatchSampler([case], patch_size=(12, 10, 1), context_slices=1, foreground_probability=1.0).sample(0)
     stacked = slices_with_context(torch.from_numpy(channels), 1)[3].numpy()
     np.testing.assert_array_equal(sample["image"], stacked)
+
+
+def test_whole_slice_windows_match_monai_sliding_window():
+    from monai.inferers import sliding_window_inference
+
+    torch.manual_seed(3)
+    network = torch.nn.Conv2d(3, 2, 5, padding=2).eval()  # zero-padded convolution: sees where the pad went
+    volume = np.random.default_rng(3).normal(size=(1, 21, 26, 3)).astype(np.float32)
+    probabilities = predict_probabilities(network, volume, patch_size=(32, 32), context_slices=1, batch_size=2)
+    slices = slices_with_context(torch.as_tensor(volume), 1)
+    with torch.no_grad():
+        logits = sliding_window_inference(slices, (32, 32), 2, network, overlap=0.0, cval=float(volume.min()))
+    expected = torch.softmax(logits.permute(1, 2, 3, 0), dim=0)
+    torch.testing.assert_close(probabilities, expected, atol=1e-6, rtol=0)

@@ -24,14 +24,19 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-component-ml", type=float, default=PostprocessConfig.min_component_ml,
                         help="remove predicted components smaller than this (0: keep all; default %(default)s)")
     parser.add_argument("--smooth", action="store_true", help="in-plane morphological opening of each class")
+    parser.add_argument("--keep-isolated-edema", action="store_true",
+                        help="keep edema (PHE) components that touch no IPH (default: removed)")
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
     from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
+    from ..train.distributed import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     try:
-        bundles = [load_bundle(name) for name in args.model]
-        postprocessing = PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth)
+        on_cpu = resolve_device(args.device).type == "cpu"
+        bundles = [load_bundle(name, program=on_cpu) for name in args.model]
+        postprocessing = PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth,
+                                           edema_needs_hematoma=not args.keep_isolated_edema)
         return Predictor(bundles, device=args.device, tta=args.tta, fast=args.fast, postprocessing=postprocessing)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None

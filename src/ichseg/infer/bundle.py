@@ -1,12 +1,17 @@
 """Model bundles: weights (safetensors, fp16) + ``bundle.json`` (network spec, plan
 values, label schema, SHA-256 of the weights, the command that trained them) + a model
 card. Nothing is downloaded: a bundle is a folder in the package or given by path.
+
+A 2D bundle may also hold ``model.pt2``: the same network and weights as a
+``torch.export`` program (dynamic batch and slice size). Loading it needs no model
+library, so a one-scan CPU run starts seconds sooner than building the network with MONAI.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +19,13 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..labels import LABELS
-from ..train.trainer import build_network
 
 BUNDLED = {"default": "ich_default"}
 WEIGHTS = "model.safetensors"
+PROGRAM = "model.pt2"
 DESCRIPTION = "bundle.json"
+SLICE_MULTIPLE = 32  # exported 2D programs take slices whose sides are multiples of this
+MAX_SLICE_SIZE = 2048
 
 
 def bundled_model_path(name: str = "default") -> Path:
@@ -45,6 +52,7 @@ class ModelBundle:
     name: str
     network: torch.nn.Module
     description: dict
+    exported: bool = False  # the network is the bundle's torch.export program (CPU, already in eval mode)
 
     @property
     def spec(self) -> dict:
@@ -60,9 +68,18 @@ def _checkpoint_weights(checkpoint: dict, use_ema: bool = True) -> dict:
     return checkpoint["model"]
 
 
+def _verified(path: Path, expected: str) -> Path:
+    checksum = sha256_of(path)
+    if checksum != expected:
+        raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
+                         f"({expected[:12]}...): the file is damaged or was replaced")
+    return path
+
+
 def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
     """A training checkpoint (``checkpoint_best.pt``) used directly as a one-model bundle."""
     from ..train.checkpoint import load_checkpoint  # noqa: PLC0415  (only for this path)
+    from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
 
     checkpoint = load_checkpoint(path)
     network = build_network(checkpoint["network"])
@@ -72,13 +89,17 @@ def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
     return ModelBundle(description["name"], network.eval(), description)
 
 
-def load_bundle(name_or_path: str | Path = "default") -> ModelBundle:
+def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) -> ModelBundle:
     """Load a bundled model by name (``default``), a bundle folder, or a training
     checkpoint file (``.pt``) by path.
 
+    Args:
+        program: use the bundle's exported program (``model.pt2``, CPU only) when it has
+            one, instead of building the network from its weights.
+
     Raises:
-        ValueError: missing files, a weights checksum that does not match, or a label
-            schema other than ichseg's.
+        ValueError: missing files, a checksum that does not match, or a label schema
+            other than ichseg's.
     """
     if str(name_or_path).endswith(".pt") and Path(name_or_path).is_file():
         return load_checkpoint_as_bundle(name_or_path)
@@ -87,30 +108,58 @@ def load_bundle(name_or_path: str | Path = "default") -> ModelBundle:
     if not description_path.exists() or not weights_path.exists():
         raise ValueError(f"{folder}: not a model bundle (needs {DESCRIPTION} and {WEIGHTS})")
     description = json.loads(description_path.read_text())
-    checksum = sha256_of(weights_path)
-    if checksum != description["sha256"]:
-        raise ValueError(f"{weights_path}: checksum {checksum[:12]}... does not match bundle.json "
-                         f"({description['sha256'][:12]}...): the weights are damaged or were replaced")
     schema = {name: value for value, name in LABELS.items()}
     if description["network"]["labels"] != schema:
         raise ValueError(f"{folder}: label schema {description['network']['labels']} is not ichseg's {schema}")
+    name = description.get("name", folder.name)
+    if program and description.get("program_sha256") and (folder / PROGRAM).exists():
+        exported = torch.export.load(str(_verified(folder / PROGRAM, description["program_sha256"])))
+        return ModelBundle(name, exported.module(), description, exported=True)
+    from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
+
     network = build_network(description["network"])
-    state = {k: v.float() for k, v in load_file(str(weights_path)).items()}
+    state = {k: v.float() for k, v in load_file(str(_verified(weights_path, description["sha256"]))).items()}
     network.load_state_dict(state)
-    return ModelBundle(description.get("name", folder.name), network.eval(), description)
+    return ModelBundle(name, network.eval(), description)
+
+
+def export_program(network: torch.nn.Module, spec: dict, path: str | Path) -> None:
+    """Save a 2D ``network`` (eval mode) as a ``torch.export`` program taking any batch of
+    slices whose sides are multiples of :data:`SLICE_MULTIPLE`."""
+    if spec["spatial_dims"] != 2:
+        raise ValueError("only 2D networks are exported as programs")
+    Dim = torch.export.Dim  # noqa: N806  (torch's name)
+    side = MAX_SLICE_SIZE // SLICE_MULTIPLE
+    shapes = ({0: Dim("batch", min=1, max=4096), 2: SLICE_MULTIPLE * Dim("height", min=1, max=side),
+               3: SLICE_MULTIPLE * Dim("width", min=1, max=side)},)
+    example = torch.zeros(2, spec["in_channels"], 4 * SLICE_MULTIPLE, 4 * SLICE_MULTIPLE)
+    torch.export.save(torch.export.export(network, (example,), dynamic_shapes=shapes), str(path))
 
 
 def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: dict, metrics: dict | None = None,
-                  half: bool = True, use_ema: bool = True) -> dict:
-    """Write a bundle from a training checkpoint (its EMA weights when it has them and ``use_ema``)."""
+                  half: bool = True, use_ema: bool = True, program: bool = True) -> dict:
+    """Write a bundle from a training checkpoint (its EMA weights when it has them and
+    ``use_ema``), with an exported program of a 2D network when ``program``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     weights = {k: (v.half() if half and v.is_floating_point() else v).contiguous()
                for k, v in _checkpoint_weights(checkpoint, use_ema).items()}
     save_file(weights, str(folder / WEIGHTS))
+    spec = checkpoint["network"]
     description = {
-        "name": name, "network": checkpoint["network"], "sha256": sha256_of(folder / WEIGHTS),
+        "name": name, "network": spec, "sha256": sha256_of(folder / WEIGHTS),
         "dtype": "float16" if half else "float32", "training": training, "metrics": metrics or {},
     }
+    if program and spec["spatial_dims"] == 2:
+        from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
+
+        network = build_network(spec)
+        network.load_state_dict({k: v.float() for k, v in weights.items()})  # the same (rounded) weights
+        try:
+            export_program(network.eval(), spec, folder / PROGRAM)
+            description["program_sha256"] = sha256_of(folder / PROGRAM)
+        except Exception as error:  # noqa: BLE001  (torch.export raises many kinds; the weights still serve)
+            warnings.warn(f"{name}: network not exported as a program ({type(error).__name__}: {error}); "
+                          "CPU runs will build it from the weights", stacklevel=2)
     (folder / DESCRIPTION).write_text(json.dumps(description, indent=1) + "\n")
     return description

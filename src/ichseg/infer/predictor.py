@@ -22,11 +22,10 @@ from ..postprocess import PostprocessConfig, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
 from ..train.distributed import resolve_device
-from .bundle import ModelBundle
+from .bundle import SLICE_MULTIPLE, ModelBundle
 from .sliding_window import predict_probabilities
 
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
-WHOLE_SLICE_MULTIPLE = 32  # slices are padded to this multiple (every registered 2D net accepts it)
 BOX_MARGIN = 2  # model-grid voxels around predicted hemorrhage that are mapped back with it
 
 
@@ -74,17 +73,22 @@ class Predictor:
                 raise ValueError(f"ensemble members need the same spacing and intensities: {bundle.name} differs")
         self.bundles = list(bundles)
         self.device = resolve_device(device)
+        exported = [bundle.name for bundle in bundles if bundle.exported]
+        if exported and self.device.type != "cpu":
+            raise ValueError(f"exported programs run on the CPU only ({', '.join(exported)}); "
+                             "load them with load_bundle(..., program=False) for a GPU")
         self.tta, self.fast, self.postprocessing = tta, fast, postprocessing
         if self.device.type == "cpu":
             torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                                       else os.cpu_count() or 1))
         for bundle in self.bundles:
-            bundle.network.to(self.device).eval()
+            if not bundle.exported:  # an exported program is fixed in eval mode and on the CPU
+                bundle.network.to(self.device).eval()
 
     @staticmethod
     def _window(spec: dict, shape: Sequence[int]) -> tuple[list[int], float]:
         if spec["spatial_dims"] == 2:
-            return [int(np.ceil(n / WHOLE_SLICE_MULTIPLE) * WHOLE_SLICE_MULTIPLE) for n in shape[:2]], 0.0
+            return [int(np.ceil(n / SLICE_MULTIPLE) * SLICE_MULTIPLE) for n in shape[:2]], 0.0
         return list(spec["patch_size"]), 0.5
 
     def probabilities(self, volume: Volume) -> tuple[torch.Tensor, Volume]:
@@ -111,8 +115,9 @@ class Predictor:
             shape = tuple(s.stop - s.start for s in box)
             affine = volume.affine.copy()
             affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
-            labels[box] = self._map_back(probabilities, winners, grid, shape, affine)
-        labels = postprocess(labels, volume.spacing, self.postprocessing)
+            # outside the box every label is 0, so post-processing the box alone is exact (and fast)
+            labels[box] = postprocess(self._map_back(probabilities, winners, grid, shape, affine), volume.spacing,
+                                      self.postprocessing)
         return Volume(labels, volume.affine.copy(), {"format": "ichseg segmentation"})
 
     def _map_back(self, probabilities: torch.Tensor, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:

@@ -16,9 +16,9 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 from pathlib import Path
 
-import monai
 import numpy as np
 import torch
 from tqdm import tqdm
@@ -114,9 +114,10 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     write_text_atomic(output / "summary.csv", buffer.getvalue())
     run_record = {
         "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
-        "monai": monai.__version__, "numpy": np.__version__, "platform": platform.platform(),
+        "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
         "device": str(predictor.device), "threads": torch.get_num_threads(),
-        "models": [{"name": b.name, "sha256": b.description["sha256"]} for b in predictor.bundles],
+        "models": [{"name": b.name, "sha256": b.description["sha256"], "exported_program": b.exported}
+                   for b in predictor.bundles],
         "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
         "dicom_seg": dicom_seg, "workers": workers, "input": str(input_path),
         "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}

@@ -3,7 +3,10 @@
 3D networks see ``patch_size`` blocks; 2D networks see the volume as a batch of axial
 slices (with ``context_slices`` neighbours stacked as channels for 2.5D). Windows are
 blended with a Gaussian (nnU-Net) or averaged (``blend="constant"``, the CT-ICH merge of
-half-overlapping windows). Logits are blended; the result is float32 probabilities.
+half-overlapping windows) by MONAI's ``sliding_window_inference``. A 2D window as large
+as the slice needs no blending: each slice is padded once and passed whole, without
+importing MONAI (its import is most of a one-scan CLI run's start-up time). Logits are
+blended; the result is float32 probabilities.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from monai.inferers import sliding_window_inference
+import torch.nn.functional as F
 
 
 def slices_with_context(channels: torch.Tensor, context_slices: int) -> torch.Tensor:
@@ -30,6 +33,32 @@ def slices_with_context(channels: torch.Tensor, context_slices: int) -> torch.Te
         channels = torch.cat([pad, channels, pad], dim=3)
     windows = channels.unfold(3, 2 * context_slices + 1, 1)  # (C, X, Y, Z, 2k+1)
     return windows.permute(3, 0, 4, 1, 2).reshape(n_slices, -1, size_x, size_y)
+
+
+def whole_slice_logits(network, slices: torch.Tensor, size: Sequence[int], *, batch_size: int, cval: float,
+                       device: torch.device) -> torch.Tensor:
+    """Logits of ``(N, C, X, Y)`` slices, each padded once (half before, half after, with
+    ``cval``) to ``size`` >= its own size, as ``sliding_window_inference`` pads a window
+    larger than the image; results on the CPU.
+
+    Example:
+        >>> net = torch.nn.Conv2d(1, 2, 3, padding=1)
+        >>> logits = whole_slice_logits(net, torch.zeros(3, 1, 5, 6), (8, 8), batch_size=2, cval=0.0,
+        ...                             device=torch.device("cpu"))
+        >>> tuple(logits.shape)
+        (3, 2, 5, 6)
+    """
+    size_x, size_y = slices.shape[2:]
+    extra_x, extra_y = int(size[0]) - size_x, int(size[1]) - size_y
+    if extra_x < 0 or extra_y < 0:
+        raise ValueError(f"window {list(size)} is smaller than the slices {[size_x, size_y]}")
+    padding = (extra_y // 2, extra_y - extra_y // 2, extra_x // 2, extra_x - extra_x // 2)  # last axis first
+    outputs = []
+    for start in range(0, len(slices), batch_size):
+        batch = F.pad(slices[start:start + batch_size].to(device), padding, value=cval)
+        logits = network(batch)
+        outputs.append(logits[:, :, padding[2]:padding[2] + size_x, padding[0]:padding[0] + size_y].float().cpu())
+    return torch.cat(outputs)
 
 
 @torch.no_grad()
@@ -54,6 +83,8 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
     device = torch.device(device)
     volume = torch.as_tensor(channels, dtype=torch.float32)
     two_d = len(patch_size) == 2
+    whole_slices = two_d and all(int(p) >= n for p, n in zip(patch_size, volume.shape[1:3]))
+    cval = float(volume.min())  # pad like training does: with the lowest intensity, not 0
     passes = [()] + [tuple(axes) for axes in flip_axes]
     total = None
     for axes in passes:
@@ -63,11 +94,15 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
         else:
             inputs = flipped[None]
         with torch.autocast(device.type, enabled=amp and device.type == "cuda"):
-            logits = sliding_window_inference(
-                inputs, roi_size=tuple(int(s) for s in patch_size), sw_batch_size=batch_size,
-                predictor=network, overlap=overlap, mode=blend, sw_device=device, device="cpu",
-                cval=float(volume.min()),  # pad like training does: with the lowest intensity, not 0
-            )
+            if whole_slices:
+                logits = whole_slice_logits(network, inputs, patch_size, batch_size=batch_size, cval=cval,
+                                            device=device)
+            else:
+                from monai.inferers import sliding_window_inference  # noqa: PLC0415  (slow import, see above)
+
+                logits = sliding_window_inference(
+                    inputs, roi_size=tuple(int(s) for s in patch_size), sw_batch_size=batch_size,
+                    predictor=network, overlap=overlap, mode=blend, sw_device=device, device="cpu", cval=cval)
         logits = logits.float()
         logits = logits.permute(1, 2, 3, 0) if two_d else logits[0]  # (K, X, Y, Z)
         probabilities = torch.softmax(logits, dim=0)

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..labels import HEMORRHAGE_LABELS, IPH, IVH, LABELS, LESION_CONNECTIVITY
+from ..preprocess.crop import bounding_box
 from .abc2 import abc2_volume_ml
 
 ICH_VOLUME_THRESHOLD_ML = 30.0  # the ICH score's hematoma-volume item (Hemphill et al. 2001)
@@ -34,6 +35,8 @@ def quantify_labels(labels: np.ndarray, spacing: Sequence[float]) -> dict:
     spacing = tuple(float(s) for s in spacing)
     voxel_ml = float(np.prod(spacing)) / 1000
     counts = np.bincount(labels.ravel().astype(np.int64), minlength=len(LABELS))
+    if counts[1:].any():
+        labels = labels[bounding_box(labels > 0)]  # lesions and their sizes do not depend on the empty rest
     result: dict = {}
     for value, name in LABELS.items():
         if value == 0:

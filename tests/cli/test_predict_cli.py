@@ -1,0 +1,17 @@
+import json
+
+import numpy as np
+
+from ichseg.cli.main import main
+from ichseg.io import Volume, write_nifti
+
+
+def test_predict_options_reach_run_json_and_cpu_runs_use_the_exported_program(tmp_path, tiny_bundle):
+    scan = tmp_path / "scan.nii.gz"
+    write_nifti(Volume(np.full((40, 40, 6), 35, np.int16), np.diag([1.0, 1.0, 5.0, 1.0])), scan)
+    arguments = ["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--model", str(tiny_bundle),
+                 "--device", "cpu", "--min-component-ml", "0.5", "--smooth", "--keep-isolated-edema"]
+    assert main(arguments) == 0
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert run["postprocessing"] == {"min_component_ml": 0.5, "smooth": True, "edema_needs_hematoma": False}
+    assert run["models"][0]["exported_program"] is True
