@@ -119,3 +119,16 @@ def test_recipes_resolve_to_valid_networks(name):
     assert sum(p.numel() for p in network.parameters()) > 0
     assert spec["patch_size"] == (config.patch_size or configuration["patch_size"])[:dims] or \
         all(p >= q for p, q in zip(spec["patch_size"], configuration["patch_size"]))
+
+
+def test_initial_weights_come_from_a_bundle_of_the_same_network(tiny_bundle):
+    from ichseg.infer.bundle import load_bundle
+    from ichseg.train.trainer import initial_weights
+
+    bundle = load_bundle(tiny_bundle)
+    weights = initial_weights(str(tiny_bundle), bundle.spec)
+    for name, value in bundle.network.state_dict().items():
+        torch.testing.assert_close(weights[name], value.float())
+    other = {**bundle.spec, "options": {**bundle.spec["options"], "channels": [8, 16, 32]}}
+    with pytest.raises(ValueError, match="options"):
+        initial_weights(str(tiny_bundle), other)

@@ -31,6 +31,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--config", dest="configuration", choices=("2d", "3d"), help="plan configuration")
     parser.add_argument("--fold", type=_fold, help="fold index or 'all' (default 0)")
     parser.add_argument("--max-steps", type=int, help="training steps")
+    parser.add_argument("--initial-weights", help="start from these weights: a model bundle (name or folder) or a "
+                        "training checkpoint (.pt) of the same network (fine-tuning)")
     parser.add_argument("--batch-size", type=int, help="override the plan's batch size")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--workers", type=int, dest="num_workers", help="data-loading worker processes")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.config_file:
         settings.update(read_config_file(args.config_file))
     flags = {name: getattr(args, name) for name in ("model", "loss", "configuration", "fold", "max_steps",
-                                                    "batch_size", "seed", "num_workers")}
+                                                    "batch_size", "seed", "num_workers", "initial_weights")}
     try:
         config = TrainingConfig().merged({**settings, **{k: v for k, v in flags.items() if v is not None}})
         context = setup_distributed(args.device)

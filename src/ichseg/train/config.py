@@ -26,6 +26,7 @@ class TrainingConfig:
     trainer: str = "supervised"
     model: str = "dynunet"
     model_options: dict = field(default_factory=dict)
+    initial_weights: str | None = None
     loss: str = "dice_ce"
     loss_options: dict = field(default_factory=dict)
     configuration: str = "3d"

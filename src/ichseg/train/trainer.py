@@ -73,6 +73,25 @@ def build_network(spec: dict) -> torch.nn.Module:
                        **spec["options"])
 
 
+SAME_NETWORK_KEYS = ("model", "spatial_dims", "in_channels", "out_channels", "options")
+
+
+def initial_weights(source: str, spec: dict) -> dict[str, torch.Tensor]:
+    """Weights to start a run from (fine-tuning): a model bundle (name or folder) or a
+    training checkpoint (``.pt``) whose network is the one of ``spec``.
+
+    Raises:
+        ValueError: the source's network differs (named keys) or cannot be loaded.
+    """
+    from ..infer.bundle import load_bundle  # noqa: PLC0415  (infer imports this module)
+
+    bundle = load_bundle(source)
+    differing = [key for key in SAME_NETWORK_KEYS if bundle.spec.get(key) != spec.get(key)]
+    if differing:
+        raise ValueError(f"initial weights {source}: network differs from this run's in {', '.join(differing)}")
+    return {name: value.float() for name, value in bundle.network.state_dict().items()}
+
+
 def pseudo_dice(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, float]:
     """nnU-Net's validation Dice: per class from counts pooled over cases (classes absent
     from every reference are left out); ``mean`` over the classes reported.
@@ -124,7 +143,10 @@ class SupervisedTrainer:
         val = val_cases[: config.max_validation_cases] if config.max_validation_cases else val_cases
         self.val_cases = load_training_cases(val, self.spec["spacing"], normalization, cache=cache,
                                              seed=config.seed) if val else []
-        self.network = build_network(self.spec).to(self.device)
+        self.network = build_network(self.spec)
+        if config.initial_weights:
+            self.network.load_state_dict(initial_weights(config.initial_weights, self.spec))
+        self.network.to(self.device)
         self.deep_supervision = bool(self.spec["options"].get("deep_supervision", False))
         loss = build_loss(config.loss, **config.loss_options)
         self.loss = DeepSupervision(loss) if self.deep_supervision else loss
