@@ -30,6 +30,7 @@ VARIANTS = {
     "no_postprocessing": ["--min-component-ml", "0"],
     "min_component_0.5ml": ["--min-component-ml", "0.5"],
     "smoothing_on": ["--smooth"],
+    "isolated_edema_kept": ["--keep-isolated-edema"],
     "fast": ["--fast"],
 }
 
@@ -74,6 +75,15 @@ def main() -> None:
             rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
         predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
         reference = np.array([float(r["ref_volume_ml"]) for r in rows])
+        positive = reference > 0
+        # Dice(any) over the hemorrhage-positive cases alone (negatives with any false positive score 0 above),
+        # and the false-positive volume on the negative cases
+        summary["dice_any_positive_cases"] = round(float(np.mean([float(r["dice"]) for r, p in zip(rows, positive)
+                                                                  if p])), 4)
+        summary["n_positive_cases"] = int(positive.sum())
+        summary["negative_cases_fp_ml"] = {"mean": round(float(predicted[~positive].mean()), 3),
+                                           "max": round(float(predicted[~positive].max()), 3),
+                                           "n": int((~positive).sum())} if (~positive).any() else {}
         summary["volume_ccc_any"] = round(float(concordance_correlation(predicted, reference)), 4)
         agreement = bland_altman(predicted, reference)
         summary["bland_altman_any_ml"] = {k: round(float(v), 3) for k, v in agreement.items()

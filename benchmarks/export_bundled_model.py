@@ -15,10 +15,22 @@ from ichseg.infer.bundle import bundled_model_path, export_bundle
 from ichseg.train.checkpoint import load_checkpoint
 
 TARGET_DICE_ANY = 0.85
+SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/resources/ge_head_ct "
+               "--base-fraction 0.35 --negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip "
+               "--shape-part 0/2")
 TRAINING_COMMANDS = [
-    "ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/resources/ge_head_ct --base-fraction 0.35 "
-    "--negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip --shape-part 0/2",
+    "# stage 1, with ichseg at commit dd354df (its generator still labelled bone-bright partial-volume voxels); "
+    "result: the bundle with weights sha256 8bb9eff7dc5701ea...",
+    SYNTH_TRAIN,
     "ichseg train synth_train -o bundled_run --config-file benchmarks/configs/bundled_model.yaml --max-steps 2200",
+    "# stage 2: the same data made again by the current generator; bundled_model.yaml without its loss_options "
+    "line (MONAI's per-sample Dice); fine-tuned from stage 1",
+    SYNTH_TRAIN,
+    "ichseg train synth_train -o bundled_run2 --config-file benchmarks/configs/bundled_model.yaml "
+    "--initial-weights STAGE_1_BUNDLE --max-steps 7000",
+    "# stage 3: bundled_model.yaml as it is (batch Dice, no numerator smoothing), fine-tuned from stage 2",
+    "ichseg train synth_train -o bundled_run3 --config-file benchmarks/configs/bundled_model.yaml "
+    "--initial-weights STAGE_2_BUNDLE --max-steps 2500",
 ]
 
 
@@ -35,14 +47,17 @@ def model_card(description: dict, checkpoint: dict) -> str:
         f"- Input grid: RAS, {spec['spacing']} mm; output: the 7 ichseg classes (0 background, 1 IPH, 2 IVH, "
         "3 SAH, 4 SDH, 5 EDH, 6 PHE) mapped back onto the input's own grid.",
         f"- Weights: {description['dtype']} safetensors, SHA-256 `{description['sha256']}` "
-        f"({description['training']['weights']} weights after {description['training']['steps']} steps).", "",
+        f"({description['training']['weights']} weights at step {description['training']['steps']} of the last "
+        "training command below); `model.pt2` holds the same network and weights as a `torch.export` program "
+        f"(SHA-256 `{description.get('program_sha256')}`), which CPU runs load without building the network.", "",
         "## How it was trained",
         "Entirely on synthetic data made by `ichseg synth` (no real labelled hemorrhage CT was available):",
         "procedural heads and the shipped real GE head CT as base anatomy, IPH shapes partly from real",
         "HemSeg-500 masks (files 0/2: the even-numbered half), all six types, 15 % negatives.", "",
         "```", *description["training"]["commands"], "```", "",
         f"Settings: {config['optimizer']} lr {config['lr']}, {config['schedule']} (warm-up {config['warmup_steps']}),",
-        f"{config['loss']} loss, batch {config['batch_size']} patches {config['patch_size']}, foreground probability "
+        f"{config['loss']} loss {json.dumps(config.get('loss_options', {}))}, batch {config['batch_size']} patches "
+        f"{config['patch_size']}, foreground probability "
         f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, seed {config['seed']}.",
         "", "## Measured accuracy (held-out synthetic test set)", "",
     ]
@@ -53,6 +68,9 @@ def model_card(description: dict, checkpoint: dict) -> str:
             "| region | mean Dice | cases |", "|---|---|---|",
             *[f"| {r} | {metrics.get('dice_' + r)} | {metrics.get('n_' + r)} |"
               for r in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial")], "",
+            f"Dice(any) over the {metrics.get('n_positive_cases')} hemorrhage-positive cases alone: "
+            f"{metrics.get('dice_any_positive_cases')} (above, a negative case with any false positive scores 0). "
+            f"Predicted blood on the negative cases: {metrics.get('negative_cases_fp_ml')} mL.", "",
             f"Any-hemorrhage volume: CCC {metrics.get('volume_ccc_any')}, Bland-Altman "
             f"{metrics.get('bland_altman_any_ml')} (mL, predicted - reference).", "",
         ]
