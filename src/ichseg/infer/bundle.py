@@ -24,7 +24,7 @@ BUNDLED = {"default": "ich_default"}
 WEIGHTS = "model.safetensors"
 PROGRAM = "model.pt2"
 DESCRIPTION = "bundle.json"
-SLICE_MULTIPLE = 32  # exported 2D programs take slices whose sides are multiples of this
+SLICE_MULTIPLE = 32  # 2D slices are padded to multiples of this (every registered 2D net accepts it)
 MAX_SLICE_SIZE = 2048
 
 
