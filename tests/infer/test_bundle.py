@@ -36,6 +36,8 @@ def test_damaged_program_is_refused_and_a_bundle_without_one_builds_the_network(
     with pytest.raises(ValueError, match="checksum"):
         load_bundle(damaged, program=True)
     (damaged / PROGRAM).unlink()
+    with pytest.raises(ValueError, match="missing"):  # listed in bundle.json but gone
+        load_bundle(damaged, program=True)
     description = json.loads((damaged / "bundle.json").read_text())
     del description["program_sha256"]
     (damaged / "bundle.json").write_text(json.dumps(description))

@@ -132,3 +132,12 @@ def test_initial_weights_come_from_a_bundle_of_the_same_network(tiny_bundle):
     other = {**bundle.spec, "options": {**bundle.spec["options"], "channels": [8, 16, 32]}}
     with pytest.raises(ValueError, match="options"):
         initial_weights(str(tiny_bundle), other)
+
+
+def test_unusable_initial_weights_are_reported_before_preprocessing(blob_dataset, tmp_path):
+    from ichseg.cli.main import main
+
+    arguments = ["train", str(blob_dataset), "-o", str(tmp_path / "run"), "--model", "unet", "--config", "2d",
+                 "--max-steps", "1", "--initial-weights", str(tmp_path / "nowhere"), "--no-progress"]
+    assert main(arguments) != 0
+    assert not list((tmp_path / "run").rglob("*.npz"))  # failed before any case was preprocessed

@@ -69,6 +69,8 @@ def _checkpoint_weights(checkpoint: dict, use_ema: bool = True) -> dict:
 
 
 def _verified(path: Path, expected: str) -> Path:
+    if not path.is_file():
+        raise ValueError(f"{path}: missing, but bundle.json lists it (SHA-256 {expected[:12]}...)")
     checksum = sha256_of(path)
     if checksum != expected:
         raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
@@ -112,7 +114,7 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     if description["network"]["labels"] != schema:
         raise ValueError(f"{folder}: label schema {description['network']['labels']} is not ichseg's {schema}")
     name = description.get("name", folder.name)
-    if program and description.get("program_sha256") and (folder / PROGRAM).exists():
+    if program and description.get("program_sha256"):
         exported = torch.export.load(str(_verified(folder / PROGRAM, description["program_sha256"])))
         return ModelBundle(name, exported.module(), description, exported=True)
     from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)

@@ -25,6 +25,7 @@ from ..data.dataset_format import DatasetCase
 from ..data.sampling import PatchSampler
 from ..data.windowed_patches import WindowedSliceSampler
 from ..infer.sliding_window import predict_probabilities
+from ..io.errors import InputError
 from ..labels import LABELS
 from ..losses import DeepSupervision, build_loss
 from ..models import MODELS, build_model, size_multiple
@@ -81,14 +82,17 @@ def initial_weights(source: str, spec: dict) -> dict[str, torch.Tensor]:
     training checkpoint (``.pt``) whose network is the one of ``spec``.
 
     Raises:
-        ValueError: the source's network differs (named keys) or cannot be loaded.
+        InputError: the source cannot be loaded, or its network differs (named keys).
     """
     from ..infer.bundle import load_bundle  # noqa: PLC0415  (infer imports this module)
 
-    bundle = load_bundle(source)
+    try:
+        bundle = load_bundle(source)
+    except ValueError as error:
+        raise InputError(source, f"not usable as initial weights ({str(error).removeprefix(f'{source}: ')})") from None
     differing = [key for key in SAME_NETWORK_KEYS if bundle.spec.get(key) != spec.get(key)]
     if differing:
-        raise ValueError(f"initial weights {source}: network differs from this run's in {', '.join(differing)}")
+        raise InputError(source, f"initial weights: network differs from this run's in {', '.join(differing)}")
     return {name: value.float() for name, value in bundle.network.state_dict().items()}
 
 
@@ -138,14 +142,16 @@ class SupervisedTrainer:
         self.progress = progress
         torch.manual_seed(config.seed)
         np.random.seed(config.seed % 2**32)
+        # before the (slow) preprocessing, so that unusable weights are reported at once
+        initial = initial_weights(config.initial_weights, self.spec) if config.initial_weights else None
         self.train_cases = load_training_cases(train_cases, self.spec["spacing"], normalization, cache=cache,
                                                seed=config.seed)
         val = val_cases[: config.max_validation_cases] if config.max_validation_cases else val_cases
         self.val_cases = load_training_cases(val, self.spec["spacing"], normalization, cache=cache,
                                              seed=config.seed) if val else []
         self.network = build_network(self.spec)
-        if config.initial_weights:
-            self.network.load_state_dict(initial_weights(config.initial_weights, self.spec))
+        if initial is not None:
+            self.network.load_state_dict(initial)
         self.network.to(self.device)
         self.deep_supervision = bool(self.spec["options"].get("deep_supervision", False))
         loss = build_loss(config.loss, **config.loss_options)
