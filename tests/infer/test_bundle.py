@@ -21,6 +21,11 @@ def test_exported_program_predicts_what_the_network_does(tiny_bundle):
     torch.testing.assert_close(found, expected, atol=1e-5, rtol=0)
 
 
+def test_exported_program_is_refused_off_the_cpu(tiny_bundle):
+    with pytest.raises(ValueError, match="CPU only"):
+        Predictor([load_bundle(tiny_bundle, program=True)], device="meta")  # any non-CPU device
+
+
 def test_loading_the_program_does_not_import_monai(tiny_bundle):
     code = ("import sys; from ichseg.infer.bundle import load_bundle; "
             f"load_bundle({str(tiny_bundle)!r}, program=True); print('monai' in sys.modules)")
