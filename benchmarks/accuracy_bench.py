@@ -5,9 +5,9 @@ Bland-Altman) - for the default post-processing and for each step switched off.
 The test set must come from other seeds and lesion shapes than training, e.g.
 ``ichseg synth -o synth_test -n 40 --seed 12 --base src/ichseg/resources/ge_head_ct
 --base-fraction 0.35 --negatives 0.15 --shape-bank .../HemSeg-500.zip --shape-part 1/2``.
-Writes ``benchmarks/results/accuracy_bench.json``.
+Writes ``benchmarks/results/accuracy_bench.json`` (or ``--output``).
 
-Usage: ``python benchmarks/accuracy_bench.py TEST_DATASET [--model default] [--work DIR]``
+Usage: ``python benchmarks/accuracy_bench.py TEST_DATASET [--model default] [--work DIR] [--output JSON]``
 """
 
 from __future__ import annotations
@@ -45,60 +45,70 @@ def mean_metric(metrics_csv: Path, region: str, column: str = "dice") -> tuple[f
     return (float(np.mean(values)) if values else float("nan")), len(values)
 
 
+def write_inputs(dataset: Path, work: Path) -> int:
+    """``work/inputs.csv`` listing the test images; returns how many."""
+    work.mkdir(parents=True, exist_ok=True)
+    images = sorted((dataset / "imagesTr").glob("*_0000.nii.gz"))
+    (work / "inputs.csv").write_text("case,path\n" + "".join(f"{p.name[:-12]},{p.resolve()}\n" for p in images))
+    return len(images)
+
+
+def evaluate_variant(model: str, dataset: Path, work: Path, variant: str, options: list[str]) -> dict:
+    """Predict ``work/inputs.csv`` with ``model`` and ``options``, evaluate against the dataset's
+    labels; returns the summary (writes ``work/pred_VARIANT`` and ``work/eval_VARIANT``)."""
+    predictions, evaluation = work / f"pred_{variant}", work / f"eval_{variant}"
+    shutil.rmtree(predictions, ignore_errors=True)
+    ichseg("predict", "-i", str(work / "inputs.csv"), "-o", str(predictions), "--model", model, *options)
+    # both-empty cases are left out: per-type Dice is averaged over cases that have that type
+    ichseg("evaluate", str(predictions), str(dataset / "labelsTr"), "-o", str(evaluation), "--both-empty", "exclude")
+    summary = {}
+    for region in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial"):
+        mean, n = mean_metric(evaluation / "metrics.csv", region)
+        summary[f"dice_{region}"] = round(mean, 4)
+        summary[f"n_{region}"] = n
+    with open(evaluation / "metrics.csv", newline="") as stream:
+        rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
+    predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
+    reference = np.array([float(r["ref_volume_ml"]) for r in rows])
+    positive = reference > 0
+    # Dice(any) over the hemorrhage-positive cases alone (negatives with any false positive score 0 above),
+    # and the false-positive volume on the negative cases
+    summary["dice_any_positive_cases"] = round(float(np.mean([float(r["dice"]) for r, p in zip(rows, positive)
+                                                              if p])), 4)
+    summary["n_positive_cases"] = int(positive.sum())
+    summary["negative_cases_fp_ml"] = {"mean": round(float(predicted[~positive].mean()), 3),
+                                       "max": round(float(predicted[~positive].max()), 3),
+                                       "n": int((~positive).sum())} if (~positive).any() else {}
+    summary["volume_ccc_any"] = round(float(concordance_correlation(predicted, reference)), 4)
+    agreement = bland_altman(predicted, reference)
+    summary["bland_altman_any_ml"] = {k: round(float(v), 3) for k, v in agreement.items()
+                                      if isinstance(v, (int, float))}
+    run = json.loads((predictions / "run.json").read_text())
+    summary["seconds_per_case"] = round(np.mean([c["seconds"] for c in run["cases"]]), 2)
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset")
     parser.add_argument("--model", default="default")
     parser.add_argument("--work", default="accuracy_work")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
     args = parser.parse_args()
-    work, dataset = Path(args.work), Path(args.dataset)
-    inputs = work / "inputs.csv"
-    work.mkdir(parents=True, exist_ok=True)
-    images = sorted((dataset / "imagesTr").glob("*_0000.nii.gz"))
-    inputs.write_text("case,path\n" + "".join(f"{p.name[:-12]},{p.resolve()}\n" for p in images))
-    results = {"dataset": str(dataset), "n_cases": len(images), "model": args.model, "variants": {}}
-    tables = []
+    work, dataset, output = Path(args.work), Path(args.dataset), Path(args.output)
+    results = {"dataset": str(dataset), "n_cases": write_inputs(dataset, work), "model": args.model, "variants": {}}
+    output.parent.mkdir(parents=True, exist_ok=True)
     for variant in args.variants.split(","):
-        predictions, evaluation = work / f"pred_{variant}", work / f"eval_{variant}"
-        shutil.rmtree(predictions, ignore_errors=True)
-        ichseg("predict", "-i", str(inputs), "-o", str(predictions), "--model", args.model, *VARIANTS[variant])
-        # both-empty cases are left out: per-type Dice is averaged over cases that have that type
-        ichseg("evaluate", str(predictions), str(dataset / "labelsTr"), "-o", str(evaluation), "--both-empty", "exclude")
-        tables.append(str(evaluation / "metrics.csv"))
-        summary = {}
-        for region in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial"):
-            mean, n = mean_metric(evaluation / "metrics.csv", region)
-            summary[f"dice_{region}"] = round(mean, 4)
-            summary[f"n_{region}"] = n
-        with open(evaluation / "metrics.csv", newline="") as stream:
-            rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
-        predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
-        reference = np.array([float(r["ref_volume_ml"]) for r in rows])
-        positive = reference > 0
-        # Dice(any) over the hemorrhage-positive cases alone (negatives with any false positive score 0 above),
-        # and the false-positive volume on the negative cases
-        summary["dice_any_positive_cases"] = round(float(np.mean([float(r["dice"]) for r, p in zip(rows, positive)
-                                                                  if p])), 4)
-        summary["n_positive_cases"] = int(positive.sum())
-        summary["negative_cases_fp_ml"] = {"mean": round(float(predicted[~positive].mean()), 3),
-                                           "max": round(float(predicted[~positive].max()), 3),
-                                           "n": int((~positive).sum())} if (~positive).any() else {}
-        summary["volume_ccc_any"] = round(float(concordance_correlation(predicted, reference)), 4)
-        agreement = bland_altman(predicted, reference)
-        summary["bland_altman_any_ml"] = {k: round(float(v), 3) for k, v in agreement.items()
-                                          if isinstance(v, (int, float))}
-        run = json.loads((predictions / "run.json").read_text())
-        summary["seconds_per_case"] = round(np.mean([c["seconds"] for c in run["cases"]]), 2)
+        summary = evaluate_variant(args.model, dataset, work, variant, VARIANTS[variant])
         results["variants"][variant] = summary
         print(variant, json.dumps(summary))
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # after each variant: partial runs keep theirs
+        output.write_text(json.dumps(results, indent=2) + "\n")  # after each variant: partial runs keep theirs
+    tables = [str(work / f"eval_{variant}" / "metrics.csv") for variant in args.variants.split(",")]
     ichseg("compare", *tables, "-o", str(work / "compare"), "--names", args.variants, "--regions", "any")
     results["compare_folder"] = str(work / "compare")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {output}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ TRAINING_COMMANDS = [
     "# stage 3: bundled_model.yaml as it is (batch Dice, no numerator smoothing), fine-tuned from stage 2",
     "ichseg train synth_train -o bundled_run3 --config-file benchmarks/configs/bundled_model.yaml "
     "--initial-weights STAGE_2_BUNDLE --max-steps 2500",
+    "# stage 4: the same, fine-tuned from stage 3 for longer (a new warm-up and cosine cycle)",
+    "ichseg train synth_train -o bundled_run4 --config-file benchmarks/configs/bundled_model.yaml "
+    "--initial-weights STAGE_3_BUNDLE --max-steps 7000",
 ]
 
 
@@ -86,6 +89,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "- The only real anatomy seen in training is one normal GE scan (also the demo and false-positive check,",
         "  so that check is not independent).",
         "- Thick-slice axial CT (2.5-7 mm) of adults; no paediatric, no CTA, no MRI.",
+        "- On heads without hemorrhage it can report blood that is not there (the negative cases above; for the",
+        "  stage-4 weights mostly SDH, some SAH): check the preview before trusting a small volume.",
         "",
     ]
     return "\n".join(lines)
