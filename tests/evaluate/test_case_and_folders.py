@@ -97,6 +97,22 @@ def test_cli_evaluate(tmp_path, capsys):
     assert "IPH" in capsys.readouterr().out
 
 
+def test_cli_evaluate_without_bootstrap(tmp_path, capsys):
+    """--bootstrap 0 switches the confidence intervals off (it used to end in SciPy's traceback)."""
+    ref = _labels()
+    _save(ref, tmp_path / "gt" / "x.nii.gz")
+    _save(ref, tmp_path / "pred" / "x.nii.gz")
+    code = main(["evaluate", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "out"),
+                 "--regions", "IPH", "--bootstrap", "0"])
+    assert code == 0
+    dice = json.loads((tmp_path / "out" / "summary.json").read_text())["regions"]["IPH"]["metrics"]["dice"]
+    assert dice["mean"] == 1.0 and dice["ci_low"] is None and dice["ci_high"] is None
+    assert "IPH          Dice 1.000  cases" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["evaluate", str(tmp_path / "pred"), str(tmp_path / "gt"), "-o", str(tmp_path / "out"), "--bootstrap", "-1"])
+    assert "resamples must be 0 (no CIs) or more, got -1" in capsys.readouterr().err
+
+
 def test_policy_is_validated():
     with pytest.raises(ValueError, match="one_empty"):
         EmptyMaskPolicy(one_empty="zero")

@@ -20,6 +20,8 @@ def test_bootstrap_is_seeded_and_covers_the_mean():
     with pytest.raises(ValueError, match="NaN"):
         bootstrap_ci([0.1, np.nan])
     assert bootstrap_ci([0.3]) == (0.3, 0.3)
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap_ci([0.1, 0.2], n_resamples=0)
 
 
 def test_dunn_with_two_groups_equals_kruskal_wallis():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .bootstrap_options import add_bootstrap_options
+
 
 HELP = "compare models' metrics tables: mean [95% CI] tables, Kruskal-Wallis/Dunn, Wilcoxon, CCC, Bland-Altman, plots"
 
@@ -15,8 +17,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--names", help="comma-separated model names (default: each table's folder name)")
     parser.add_argument("--regions", default="any", help="classes/groups to compare (default: any)")
-    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
-    parser.add_argument("--seed", type=int, default=0)
+    add_bootstrap_options(parser)
     parser.set_defaults(run=run)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from .bootstrap_options import add_bootstrap_options
+
 
 HELP = "metrics of predicted label maps against references (metrics.csv + summary.json)"
 
@@ -33,14 +35,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--worst-distance", type=float, help="worst distance in mm (default: image diagonal)")
     parser.add_argument("--nsd-tolerance", type=float, default=0.42, help="NSD tolerance in mm (INSTANCE: 0.42)")
     parser.add_argument("--percentile", type=float, default=95.0, help="robust Hausdorff percentile (hd95)")
-    parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the 95%% CIs")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    add_bootstrap_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..evaluate import EmptyMaskPolicy, EvaluationConfig, evaluate_folders  # noqa: PLC0415  (heavy, imported on use)
     from ..evaluate.case import DEFAULT_REGIONS  # noqa: PLC0415
+    from ..stats.tables import format_cell  # noqa: PLC0415
 
     config = EvaluationConfig(
         regions=tuple(r for r in (args.regions or ",".join(DEFAULT_REGIONS)).split(",") if r),
@@ -54,8 +56,7 @@ def run(args: argparse.Namespace) -> int:
     for region, facts in summary["regions"].items():
         dice = facts["metrics"]["dice"]
         if dice["mean"] is not None:
-            print(f"  {region:12s} Dice {dice['mean']:.3f} [{dice['ci_low']:.3f}, {dice['ci_high']:.3f}]  "
-                  f"cases {json.dumps(facts['case_types'])}")
+            print(f"  {region:12s} Dice {format_cell(dice)}  cases {json.dumps(facts['case_types'])}")
     for name, reason in summary["failed"].items():
         print(f"  failed {name}: {reason}")
     return 0 if summary["n_evaluated"] else 1

@@ -26,6 +26,8 @@ def describe_values(
 ) -> dict[str, float | int | None]:
     """n, n_excluded, mean, median, q25, q75 and a percentile-bootstrap CI of the mean.
 
+    ``n_resamples=0`` skips the bootstrap: ``ci_low`` and ``ci_high`` are None.
+
     Example:
         >>> stats = describe_values([1.0, 2.0, float("nan"), 3.0])
         >>> stats["n"], stats["n_excluded"], stats["mean"], stats["median"]
@@ -36,7 +38,7 @@ def describe_values(
     out: dict[str, float | int | None] = {"n": int(valid.size), "n_excluded": int(array.size - valid.size)}
     if valid.size == 0:
         return out | {"mean": None, "median": None, "q25": None, "q75": None, "ci_low": None, "ci_high": None}
-    low, high = bootstrap_ci(valid, n_resamples=n_resamples, level=level, seed=seed)
+    low, high = bootstrap_ci(valid, n_resamples=n_resamples, level=level, seed=seed) if n_resamples else (None, None)
     q25, median, q75 = np.percentile(valid, [25, 50, 75])
     return out | {
         "mean": float(valid.mean()),

@@ -32,6 +32,8 @@ def bootstrap_ci(
         raise ValueError("bootstrap values contain NaN; exclude them first and report how many")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if array.size == 1 or np.all(array == array[0]):
         value = float(statistic(array))
         return value, value

@@ -13,10 +13,14 @@ def format_cell(statistics: dict, digits: int = 3) -> str:
         '0.812 [0.790, 0.834]'
         >>> format_cell({"mean": None, "n": 0, "n_excluded": 3})
         'n/a (3 excluded)'
+        >>> format_cell({"mean": 0.8123, "ci_low": None, "ci_high": None, "n": 20, "n_excluded": 0})
+        '0.812'
     """
     if statistics.get("mean") is None:
         return f"n/a ({statistics.get('n_excluded', 0)} excluded)"
-    cell = f"{statistics['mean']:.{digits}f} [{statistics['ci_low']:.{digits}f}, {statistics['ci_high']:.{digits}f}]"
+    cell = f"{statistics['mean']:.{digits}f}"
+    if statistics.get("ci_low") is not None:  # None when the bootstrap was switched off
+        cell += f" [{statistics['ci_low']:.{digits}f}, {statistics['ci_high']:.{digits}f}]"
     if statistics.get("n_excluded"):
         cell += f" ({statistics['n_excluded']} excl.)"
     return cell
