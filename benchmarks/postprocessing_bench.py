@@ -1,0 +1,102 @@
+"""Choose the post-processing defaults on a synthetic *validation* set (never the test set).
+
+Each case is predicted once with every post-processing step off; the steps are then
+applied offline with each candidate setting (small-component threshold, smoothing) and
+scored: Dice(any hemorrhage) over all cases (a normal head with any false positive
+scores 0, a clean one 1) and over the positive cases, per-type Dice (cases where the
+reference or the prediction has the type), volume CCC and the false-positive volume on
+normal heads. A threshold above 0.5 mL is scored for reference but is not eligible as the
+default: it erases every smaller bleed by construction, and a small bleed is still a finding.
+The validation set must come from a seed used neither for training nor
+for testing, e.g. ``ichseg synth -o synth_val -n 40 --seed 13 --base
+src/ichseg/resources/ge_head_ct --base-fraction 0.35 --negatives 0.15 --shape-bank
+.../HemSeg-500.zip --shape-part 1/2``.
+
+Usage: ``python benchmarks/postprocessing_bench.py VALIDATION_DATASET [--model default] [--output JSON]``
+Writes ``benchmarks/results/postprocessing_bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ichseg.evaluate.overlap import compute_overlap_metrics
+from ichseg.infer.bundle import load_bundle
+from ichseg.infer.predictor import Predictor
+from ichseg.io.nifti import read_nifti
+from ichseg.labels import LABELS
+from ichseg.postprocess import PostprocessConfig, postprocess
+from ichseg.stats import concordance_correlation
+
+RESULTS = Path(__file__).parent / "results" / "postprocessing_bench.json"
+ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
+CANDIDATES = {
+    **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
+    "min_component_0.5ml_smoothing": PostprocessConfig(min_component_ml=0.5, smooth=True),
+    "min_component_0.5ml_isolated_edema_kept": PostprocessConfig(min_component_ml=0.5, edema_needs_hematoma=False),
+}
+
+
+def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.ndarray, tuple]]:
+    """(case, reference, prediction without post-processing, spacing) for every case."""
+    predictor = Predictor([load_bundle(model, program=True)], device="cpu", postprocessing=ALL_OFF)
+    cases, start = [], time.perf_counter()
+    for image_path in sorted((dataset / "imagesTr").glob("*_0000.nii.gz")):
+        name = image_path.name[: -len("_0000.nii.gz")]
+        volume = read_nifti(image_path)
+        reference = read_nifti(dataset / "labelsTr" / f"{name}.nii.gz").array.astype(np.uint8)
+        cases.append((name, reference, predictor.predict(volume).array, volume.spacing))
+        print(f"{name} predicted ({time.perf_counter() - start:.0f} s)", flush=True)
+    return cases
+
+
+def score(cases, config: PostprocessConfig) -> dict:
+    dice_any, predicted_ml, reference_ml = [], [], []
+    per_type: dict[str, list[float]] = {name: [] for value, name in LABELS.items() if value}
+    for _, reference, raw, spacing in cases:
+        labels = postprocess(raw, spacing, config)
+        metrics = compute_overlap_metrics(labels > 0, reference > 0, spacing)
+        dice_any.append(metrics["dice"])
+        predicted_ml.append(metrics["pred_volume_ml"])
+        reference_ml.append(metrics["ref_volume_ml"])
+        for value, name in LABELS.items():
+            if value and ((labels == value).any() or (reference == value).any()):
+                per_type[name].append(compute_overlap_metrics(labels == value, reference == value, spacing)["dice"])
+    dice_any, predicted_ml, reference_ml = map(np.asarray, (dice_any, predicted_ml, reference_ml))
+    positive = reference_ml > 0
+    negatives = predicted_ml[~positive]
+    return {
+        "dice_any": round(float(dice_any.mean()), 4),
+        "dice_any_positive_cases": round(float(dice_any[positive].mean()), 4),
+        **{f"dice_{name}": round(float(np.mean(values)), 4) for name, values in per_type.items() if values},
+        "volume_ccc_any": round(float(concordance_correlation(predicted_ml, reference_ml)), 4),
+        "negative_cases": {"n": int(negatives.size), "clean": int((negatives == 0).sum()),
+                           "fp_ml_mean": round(float(negatives.mean()), 3) if negatives.size else None,
+                           "fp_ml_max": round(float(negatives.max()), 3) if negatives.size else None},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset", help="validation dataset (nnU-Net layout, as written by ichseg synth)")
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
+    args = parser.parse_args()
+    cases = predict_raw(Path(args.dataset), args.model)
+    results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(cases), "candidates": {}}
+    for name, config in CANDIDATES.items():
+        results["candidates"][name] = {"config": config.to_dict(), **score(cases, config)}
+        print(name, json.dumps(results["candidates"][name]), flush=True)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()
