@@ -19,6 +19,7 @@ SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/r
                "--base-fraction 0.35 --negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip "
                "--shape-part 0/2")
 TRAINING_COMMANDS = [
+    "# stages 1-4 used benchmarks/configs/bundled_model.yaml with foreground_probability: 0.5 (0.33 from stage 5)",
     "# stage 1, with ichseg at commit dd354df (its generator still labelled bone-bright partial-volume voxels); "
     "result: the bundle with weights sha256 8bb9eff7dc5701ea...",
     SYNTH_TRAIN,
@@ -34,6 +35,9 @@ TRAINING_COMMANDS = [
     "# stage 4: the same, fine-tuned from stage 3 for longer (a new warm-up and cosine cycle)",
     "ichseg train synth_train -o bundled_run4 --config-file benchmarks/configs/bundled_model.yaml "
     "--initial-weights STAGE_3_BUNDLE --max-steps 7000",
+    "# stage 5: bundled_model.yaml as it is (foreground probability 0.33), fine-tuned from stage 4",
+    "ichseg train synth_train -o bundled_run5 --config-file benchmarks/configs/bundled_model.yaml "
+    "--initial-weights STAGE_4_BUNDLE --max-steps 4000",
 ]
 
 
@@ -89,8 +93,10 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "- The only real anatomy seen in training is one normal GE scan (also the demo and false-positive check,",
         "  so that check is not independent).",
         "- Thick-slice axial CT (2.5-7 mm) of adults; no paediatric, no CTA, no MRI.",
-        "- On heads without hemorrhage it can report blood that is not there (the negative cases above; for the",
-        "  stage-4 weights mostly SDH, some SAH): check the preview before trusting a small volume.",
+        "- On heads without hemorrhage it can report blood that is not there (the negative cases above; mostly thin",
+        "  SDH along the inner table, some SAH): check the preview before trusting a small volume.",
+        "- Post-processing removes every component under 0.5 mL (`ichseg predict --min-component-ml`, chosen on a",
+        "  validation set: benchmarks/results/postprocessing_bench.json), so a smaller bleed is not reported.",
         "",
     ]
     return "\n".join(lines)

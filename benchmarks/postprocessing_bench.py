@@ -2,7 +2,7 @@
 
 Each case is predicted once with every post-processing step off; the steps are then
 applied offline with each candidate setting (small-component threshold, smoothing) and
-scored: Dice(any hemorrhage) over all cases (a normal head with any false positive
+scored: Dice(any hemorrhage, labels 1-5) over all cases (a normal head with any false positive
 scores 0, a clean one 1) and over the positive cases, per-type Dice (cases where the
 reference or the prediction has the type), volume CCC and the false-positive volume on
 normal heads. A threshold above 0.5 mL is scored for reference but is not eligible as the
@@ -29,11 +29,12 @@ from ichseg.evaluate.overlap import compute_overlap_metrics
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
 from ichseg.io.nifti import read_nifti
-from ichseg.labels import LABELS
+from ichseg.labels import GROUPS, LABELS
 from ichseg.postprocess import PostprocessConfig, postprocess
 from ichseg.stats import concordance_correlation
 
 RESULTS = Path(__file__).parent / "results" / "postprocessing_bench.json"
+ANY_BLOOD = GROUPS["any"]  # IPH..EDH: edema is not blood
 ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
 CANDIDATES = {
     **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
@@ -56,17 +57,19 @@ def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.nda
 
 
 def score(cases, config: PostprocessConfig) -> dict:
-    dice_any, predicted_ml, reference_ml = [], [], []
+    names, dice_any, predicted_ml, reference_ml = [], [], [], []
     per_type: dict[str, list[float]] = {name: [] for value, name in LABELS.items() if value}
-    for _, reference, raw, spacing in cases:
+    for name, reference, raw, spacing in cases:
         labels = postprocess(raw, spacing, config)
-        metrics = compute_overlap_metrics(labels > 0, reference > 0, spacing)
+        names.append(name)
+        metrics = compute_overlap_metrics(np.isin(labels, ANY_BLOOD), np.isin(reference, ANY_BLOOD), spacing)
         dice_any.append(metrics["dice"])
         predicted_ml.append(metrics["pred_volume_ml"])
         reference_ml.append(metrics["ref_volume_ml"])
-        for value, name in LABELS.items():
+        for value, label_name in LABELS.items():
             if value and ((labels == value).any() or (reference == value).any()):
-                per_type[name].append(compute_overlap_metrics(labels == value, reference == value, spacing)["dice"])
+                per_type[label_name].append(
+                    compute_overlap_metrics(labels == value, reference == value, spacing)["dice"])
     dice_any, predicted_ml, reference_ml = map(np.asarray, (dice_any, predicted_ml, reference_ml))
     positive = reference_ml > 0
     negatives = predicted_ml[~positive]
@@ -78,6 +81,8 @@ def score(cases, config: PostprocessConfig) -> dict:
         "negative_cases": {"n": int(negatives.size), "clean": int((negatives == 0).sum()),
                            "fp_ml_mean": round(float(negatives.mean()), 3) if negatives.size else None,
                            "fp_ml_max": round(float(negatives.max()), 3) if negatives.size else None},
+        "cases": [{"case": n, "dice_any": round(float(d), 4), "pred_ml": round(float(p), 3), "ref_ml": round(float(r), 3)}
+                  for n, d, p, r in zip(names, dice_any, predicted_ml, reference_ml)],
     }
 
 
@@ -90,7 +95,11 @@ def main() -> None:
     cases = predict_raw(Path(args.dataset), args.model)
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(cases), "candidates": {}}
     for name, config in CANDIDATES.items():
-        results["candidates"][name] = {"config": config.to_dict(), **score(cases, config)}
+        scores = score(cases, config)
+        per_case = scores.pop("cases")
+        results["candidates"][name] = {"config": config.to_dict(), **scores}
+        if config == PostprocessConfig():  # the default: keep its per-case values
+            results["default_per_case"] = per_case
         print(name, json.dumps(results["candidates"][name]), flush=True)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
