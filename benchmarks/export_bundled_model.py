@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from ichseg.infer.bundle import bundled_model_path, export_bundle
+from ichseg.postprocess import PostprocessConfig
 from ichseg.train.checkpoint import load_checkpoint
 
 TARGET_DICE_ANY = 0.85
@@ -95,7 +96,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "- Thick-slice axial CT (2.5-7 mm) of adults; no paediatric, no CTA, no MRI.",
         "- On heads without hemorrhage it can report blood that is not there (the negative cases above; mostly thin",
         "  SDH along the inner table, some SAH): check the preview before trusting a small volume.",
-        "- Post-processing removes every component under 0.5 mL (`ichseg predict --min-component-ml`, chosen on a",
+        f"- Post-processing removes every component under {PostprocessConfig().min_component_ml} mL "
+        "(`ichseg predict --min-component-ml`, chosen on a",
         "  validation set: benchmarks/results/postprocessing_bench.json), so a smaller bleed is not reported.",
         "",
     ]

@@ -25,16 +25,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ichseg.evaluate.case import region_values
 from ichseg.evaluate.overlap import compute_overlap_metrics
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
 from ichseg.io.nifti import read_nifti
-from ichseg.labels import GROUPS, LABELS
+from ichseg.labels import LABELS
 from ichseg.postprocess import PostprocessConfig, postprocess
 from ichseg.stats import concordance_correlation
 
 RESULTS = Path(__file__).parent / "results" / "postprocessing_bench.json"
-ANY_BLOOD = GROUPS["any"]  # IPH..EDH: edema is not blood
+REGIONS = ("any",) + tuple(name for value, name in LABELS.items() if value)  # "any" is IPH..EDH: edema is not blood
 ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
 CANDIDATES = {
     **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
@@ -56,34 +57,38 @@ def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.nda
     return cases
 
 
-def score(cases, config: PostprocessConfig) -> dict:
-    names, dice_any, predicted_ml, reference_ml = [], [], [], []
-    per_type: dict[str, list[float]] = {name: [] for value, name in LABELS.items() if value}
+def score(cases, config: PostprocessConfig) -> tuple[dict, list[dict]]:
+    """Summary over the cases and the per-case any-hemorrhage values of one setting."""
+    dice: dict[str, list[float]] = {region: [] for region in REGIONS}
+    per_case = []
     for name, reference, raw, spacing in cases:
         labels = postprocess(raw, spacing, config)
-        names.append(name)
-        metrics = compute_overlap_metrics(np.isin(labels, ANY_BLOOD), np.isin(reference, ANY_BLOOD), spacing)
-        dice_any.append(metrics["dice"])
-        predicted_ml.append(metrics["pred_volume_ml"])
-        reference_ml.append(metrics["ref_volume_ml"])
-        for value, label_name in LABELS.items():
-            if value and ((labels == value).any() or (reference == value).any()):
-                per_type[label_name].append(
-                    compute_overlap_metrics(labels == value, reference == value, spacing)["dice"])
-    dice_any, predicted_ml, reference_ml = map(np.asarray, (dice_any, predicted_ml, reference_ml))
+        for region in REGIONS:
+            values = region_values(region)
+            pred, ref = np.isin(labels, values), np.isin(reference, values)
+            if region != "any" and not (pred.any() or ref.any()):
+                continue  # a type neither predicted nor present is left out of that type's mean
+            metrics = compute_overlap_metrics(pred, ref, spacing)
+            dice[region].append(metrics["dice"])
+            if region == "any":
+                per_case.append({"case": name, "dice_any": round(metrics["dice"], 4),
+                                 "pred_ml": round(metrics["pred_volume_ml"], 3),
+                                 "ref_ml": round(metrics["ref_volume_ml"], 3)})
+    dice_any = np.array(dice["any"])
+    predicted_ml, reference_ml = (np.array([c[key] for c in per_case]) for key in ("pred_ml", "ref_ml"))
     positive = reference_ml > 0
     negatives = predicted_ml[~positive]
-    return {
+    summary = {
         "dice_any": round(float(dice_any.mean()), 4),
         "dice_any_positive_cases": round(float(dice_any[positive].mean()), 4),
-        **{f"dice_{name}": round(float(np.mean(values)), 4) for name, values in per_type.items() if values},
+        **{f"dice_{region}": round(float(np.mean(values)), 4) for region, values in dice.items()
+           if values and region != "any"},
         "volume_ccc_any": round(float(concordance_correlation(predicted_ml, reference_ml)), 4),
         "negative_cases": {"n": int(negatives.size), "clean": int((negatives == 0).sum()),
                            "fp_ml_mean": round(float(negatives.mean()), 3) if negatives.size else None,
                            "fp_ml_max": round(float(negatives.max()), 3) if negatives.size else None},
-        "cases": [{"case": n, "dice_any": round(float(d), 4), "pred_ml": round(float(p), 3), "ref_ml": round(float(r), 3)}
-                  for n, d, p, r in zip(names, dice_any, predicted_ml, reference_ml)],
     }
+    return summary, per_case
 
 
 def main() -> None:
@@ -95,9 +100,8 @@ def main() -> None:
     cases = predict_raw(Path(args.dataset), args.model)
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(cases), "candidates": {}}
     for name, config in CANDIDATES.items():
-        scores = score(cases, config)
-        per_case = scores.pop("cases")
-        results["candidates"][name] = {"config": config.to_dict(), **scores}
+        summary, per_case = score(cases, config)
+        results["candidates"][name] = {"config": config.to_dict(), **summary}
         if config == PostprocessConfig():  # the default: keep its per-case values
             results["default_per_case"] = per_case
         print(name, json.dumps(results["candidates"][name]), flush=True)
