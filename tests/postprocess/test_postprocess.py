@@ -41,3 +41,12 @@ def test_pipeline_switches():
     default = postprocess(labels, (1.0, 1.0, 5.0))
     assert default[35, 35, 5] == 0 and default[31, 31, 2] == 0 and default[10, 10, 2] == 1
     assert labels[35, 35, 5] == 3  # the input is not modified
+
+
+def test_default_keeps_a_half_millilitre_bleed_and_drops_a_smaller_one():
+    """The default threshold (0.5 mL, chosen on validation data) at 1 x 1 x 5 mm voxels of 0.005 mL."""
+    labels = np.zeros((40, 40, 6), np.uint8)
+    labels[2:12, 2:12, 1] = 1    # 100 voxels = 0.5 mL: kept
+    labels[20:29, 20:30, 1] = 3  # 90 voxels = 0.45 mL: removed
+    cleaned = postprocess(labels, (1.0, 1.0, 5.0))
+    assert (cleaned == 1).sum() == 100 and not (cleaned == 3).any()
