@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ichseg.data.dataset_format import list_dataset_cases
+from ichseg.io import InputError
 from ichseg.stats import bland_altman, concordance_correlation
 
 RESULTS = Path(__file__).parent / "results" / "accuracy_bench.json"
@@ -46,11 +48,15 @@ def mean_metric(metrics_csv: Path, region: str, column: str = "dice") -> tuple[f
 
 
 def write_inputs(dataset: Path, work: Path) -> int:
-    """``work/inputs.csv`` listing the test images; returns how many."""
+    """``work/inputs.csv`` listing the test images; returns how many.
+
+    Raises:
+        InputError: ``dataset`` is not a labelled dataset folder (the benchmark needs its labels).
+    """
+    cases = list_dataset_cases(dataset)
     work.mkdir(parents=True, exist_ok=True)
-    images = sorted((dataset / "imagesTr").glob("*_0000.nii.gz"))
-    (work / "inputs.csv").write_text("case,path\n" + "".join(f"{p.name[:-12]},{p.resolve()}\n" for p in images))
-    return len(images)
+    (work / "inputs.csv").write_text("case,path\n" + "".join(f"{c.case},{c.image.resolve()}\n" for c in cases))
+    return len(cases)
 
 
 def evaluate_variant(model: str, dataset: Path, work: Path, variant: str, options: list[str]) -> dict:
@@ -97,7 +103,11 @@ def main() -> None:
     parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
     args = parser.parse_args()
     work, dataset, output = Path(args.work), Path(args.dataset), Path(args.output)
-    results = {"dataset": str(dataset), "n_cases": write_inputs(dataset, work), "model": args.model, "variants": {}}
+    try:
+        n_cases = write_inputs(dataset, work)
+    except InputError as error:
+        sys.exit(f"accuracy_bench: {error}")
+    results = {"dataset": str(dataset), "n_cases": n_cases, "model": args.model, "variants": {}}
     output.parent.mkdir(parents=True, exist_ok=True)
     for variant in args.variants.split(","):
         summary = evaluate_variant(args.model, dataset, work, variant, VARIANTS[variant])

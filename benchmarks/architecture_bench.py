@@ -25,13 +25,16 @@ import argparse
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import torch
 import yaml
 
 from accuracy_bench import evaluate_variant, write_inputs
+from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.infer.bundle import export_bundle
+from ichseg.io import InputError
 from ichseg.train import TrainingConfig, run_training
 from ichseg.train.checkpoint import load_checkpoint
 
@@ -74,6 +77,11 @@ def main() -> None:
     parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
     args = parser.parse_args()
     train_set, test_set, work, output = Path(args.train_set), Path(args.test_set), Path(args.work), Path(args.output)
+    try:  # both need labels: fail now, not after the first candidate has trained
+        for dataset in (train_set, test_set):
+            list_dataset_cases(dataset)
+    except InputError as error:
+        sys.exit(f"architecture_bench: {error}")
     recipe = yaml.safe_load(RECIPE.read_text())
     results = {"train_set": str(train_set), "test_set": str(test_set), "minutes_per_candidate": args.minutes,
                "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "recipe": str(RECIPE.name),

@@ -20,15 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.evaluate.case import region_values
 from ichseg.evaluate.overlap import compute_overlap_metrics
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
+from ichseg.io import InputError
 from ichseg.io.nifti import read_nifti
 from ichseg.labels import LABELS
 from ichseg.postprocess import PostprocessConfig, postprocess
@@ -45,15 +48,19 @@ CANDIDATES = {
 
 
 def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.ndarray, tuple]]:
-    """(case, reference, prediction without post-processing, spacing) for every case."""
+    """(case, reference, prediction without post-processing, spacing) for every case.
+
+    Raises:
+        InputError: ``dataset`` is not a labelled dataset folder (the benchmark needs its labels).
+    """
+    entries = list_dataset_cases(dataset)
     predictor = Predictor([load_bundle(model, program=True)], device="cpu", postprocessing=ALL_OFF)
     cases, start = [], time.perf_counter()
-    for image_path in sorted((dataset / "imagesTr").glob("*_0000.nii.gz")):
-        name = image_path.name[: -len("_0000.nii.gz")]
-        volume = read_nifti(image_path)
-        reference = read_nifti(dataset / "labelsTr" / f"{name}.nii.gz").array.astype(np.uint8)
-        cases.append((name, reference, predictor.predict(volume).array, volume.spacing))
-        print(f"{name} predicted ({time.perf_counter() - start:.0f} s)", flush=True)
+    for entry in entries:
+        volume = read_nifti(entry.image)
+        reference = read_nifti(entry.label).array.astype(np.uint8)
+        cases.append((entry.case, reference, predictor.predict(volume).array, volume.spacing))
+        print(f"{entry.case} predicted ({time.perf_counter() - start:.0f} s)", flush=True)
     return cases
 
 
@@ -97,7 +104,10 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
     args = parser.parse_args()
-    cases = predict_raw(Path(args.dataset), args.model)
+    try:
+        cases = predict_raw(Path(args.dataset), args.model)
+    except InputError as error:
+        sys.exit(f"postprocessing_bench: {error}")
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(cases), "candidates": {}}
     for name, config in CANDIDATES.items():
         summary, per_case = score(cases, config)

@@ -15,3 +15,15 @@ def test_predict_options_reach_run_json_and_cpu_runs_use_the_exported_program(tm
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["postprocessing"] == {"min_component_ml": 0.5, "smooth": True, "edema_needs_hematoma": False}
     assert run["models"][0]["exported_program"] is True
+
+
+def test_a_negative_component_threshold_is_refused_before_anything_runs(tmp_path, capsys):
+    scan = tmp_path / "scan.nii.gz"
+    write_nifti(Volume(np.full((40, 40, 6), 35, np.int16), np.diag([1.0, 1.0, 5.0, 1.0])), scan)
+    try:
+        main(["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--min-component-ml", "-1"])
+    except SystemExit as error:
+        assert "min_component_ml must be 0 (keep all) or more, got -1.0" in str(error)
+    else:
+        raise AssertionError("a negative --min-component-ml was accepted")
+    assert not (tmp_path / "out").exists()

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ichseg.postprocess import (PostprocessConfig, drop_edema_without_hematoma, postprocess,
                                 remove_small_components, smooth_labels)
@@ -50,3 +51,10 @@ def test_default_keeps_a_half_millilitre_bleed_and_drops_a_smaller_one():
     labels[20:29, 20:30, 1] = 3  # 90 voxels = 0.45 mL: removed
     cleaned = postprocess(labels, (1.0, 1.0, 5.0))
     assert (cleaned == 1).sum() == 100 and not (cleaned == 3).any()
+
+
+def test_a_negative_or_nan_threshold_is_an_error_not_a_silent_off_switch():
+    for threshold in (-0.5, float("nan")):
+        with pytest.raises(ValueError, match="min_component_ml must be 0"):
+            PostprocessConfig(min_component_ml=threshold)
+    assert PostprocessConfig(min_component_ml=0).min_component_ml == 0

@@ -33,10 +33,10 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
     from ..train.distributed import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     try:
-        on_cpu = resolve_device(args.device).type == "cpu"
-        bundles = [load_bundle(name, program=on_cpu) for name in args.model]
         postprocessing = PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth,
                                            edema_needs_hematoma=not args.keep_isolated_edema)
+        on_cpu = resolve_device(args.device).type == "cpu"
+        bundles = [load_bundle(name, program=on_cpu) for name in args.model]
         return Predictor(bundles, device=args.device, tta=args.tta, fast=args.fast, postprocessing=postprocessing)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None

@@ -24,6 +24,11 @@ class PostprocessConfig:
     smooth: bool = False
     edema_needs_hematoma: bool = True
 
+    def __post_init__(self) -> None:
+        # a negative or NaN threshold would silently switch the cleanup off
+        if not self.min_component_ml >= 0:
+            raise ValueError(f"min_component_ml must be 0 (keep all) or more, got {self.min_component_ml}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
