@@ -64,6 +64,29 @@ def test_lesions_stay_in_their_anatomy(anatomy, seed):
             assert low <= hu[region].mean() <= high, (value, hu[region].mean())
 
 
+@pytest.mark.parametrize("age", ["acute", "subacute", "chronic"])
+def test_sdh_crescent_is_drawn_only_where_thick_enough_to_see(anatomy, age):
+    labels = np.zeros(anatomy.grid.shape, np.uint8)
+    info = lesions.add_sdh(anatomy, labels, anatomy.hu.copy(), np.random.default_rng(5), age=age)
+    assert info["peak_mm"] >= lesions.SDH_VISIBLE_MM[age] + 1 and (labels == SDH).any()
+    thickness = lesions.crescent_thickness(np.linspace(0, 1e4, 200), info["peak_mm"], info["spread_mm"],
+                                           lesions.SDH_VISIBLE_MM[age])
+    assert thickness[-1] == 0 and thickness[thickness > 0].min() >= lesions.SDH_VISIBLE_MM[age]
+
+
+def test_sdh_labels_hold_no_slice_of_film_alone():
+    # Seed 0 drew 5 of 19 slices whose SDH was all narrower than 2 mm before the crescent was cut
+    # at the visible thickness: labels an annotator would not draw.
+    case = generate_case(0, SynthConfig(types=("SDH",), negative_fraction=0.0, pixel_mm=0.5, slice_mm=5.0))
+    sdh = case.labels.array == SDH
+    disk = np.zeros((5, 5, 1), bool)
+    yy, xx = np.mgrid[-2:3, -2:3]
+    disk[..., 0] = xx**2 + yy**2 <= 4  # 2 mm across at 0.5 mm pixels
+    wider = ndimage.binary_opening(sdh, structure=disk)
+    assert sdh.sum() * case.labels.voxel_volume_ml > 5
+    assert not (sdh.any(axis=(0, 1)) & ~wider.any(axis=(0, 1))).any()
+
+
 def test_same_seed_same_case_and_int16():
     a, b = generate_case(5, FAST), generate_case(5, FAST)
     assert np.array_equal(a.image.array, b.image.array) and np.array_equal(a.labels.array, b.labels.array)

@@ -31,24 +31,43 @@ def preprocessing_key(spacing: Sequence[float], normalization: dict) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
+def source_digest(entry: DatasetCase) -> str:
+    """Content hash of a case's image and label files (a dataset made again in the same folder
+    keeps its case names, so the name alone cannot tell a stale cache entry)."""
+    digests = []
+    for path in (entry.image, entry.label):
+        with open(path, "rb") as stream:
+            digests.append(hashlib.file_digest(stream, "blake2b").hexdigest()[:32])
+    return ":".join(digests)
+
+
+def _read_cached(cached: Path, source: str) -> tuple[np.ndarray, np.ndarray] | None:
+    with np.load(cached) as stored:
+        if "source" not in stored.files or str(stored["source"]) != source:
+            return None  # made from other files (or by a version that did not record them)
+        return stored["channels"], stored["labels"]
+
+
 def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float], normalization: dict, *,
                         cache: str | Path | None = None, seed: int = 0) -> list[TrainingCase]:
-    """Prepare every case for the model (RAS, spacing, intensities), cached as ``.npz``."""
+    """Prepare every case for the model (RAS, spacing, intensities), cached as ``.npz``; a cached
+    case whose image or label file has changed since is prepared again."""
     folder = Path(cache) / preprocessing_key(spacing, normalization) if cache else None
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
     cases = []
     for k, entry in enumerate(entries):
         cached = folder / f"{entry.case}.npz" if folder else None
-        if cached and cached.exists():
-            with np.load(cached) as stored:
-                channels, labels = stored["channels"], stored["labels"]
+        source = source_digest(entry) if cached else ""
+        stored = _read_cached(cached, source) if cached and cached.exists() else None
+        if stored:
+            channels, labels = stored
         else:
             prepared = prepare_model_input(read_volume(entry.image), spacing, normalization, read_volume(entry.label))
             channels, labels = prepared.channels, prepared.labels
             if cached:
                 with atomic_path(cached) as temporary:  # ranks may race: each writes its own file
-                    np.savez(temporary, channels=channels, labels=labels)
+                    np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
         cases.append(TrainingCase.build(entry.case, channels, labels, seed=seed + k))
     return cases
 

@@ -150,6 +150,26 @@ def _convexity_point(anatomy, rng, side=None, low=-0.25):
     return None if index is None else _head_point(anatomy, index)
 
 
+# Thinnest subdural collection an annotator traces on 2.5-7 mm slices beside the skull: a bright
+# acute film from 2 mm, an iso- or hypodense one (brain or CSF density) only from 3 mm. Drawing
+# the Gaussian tail down to sub-millimetre films labelled what the image barely shows (whole
+# slices holding only film), the likely source of the false rims models drew on normal heads.
+SDH_VISIBLE_MM = {"hyperacute": 2.0, "acute": 2.0, "subacute": 3.0, "chronic": 3.0}
+
+
+def crescent_thickness(distance2: np.ndarray, peak_mm: float, spread_mm: float, visible_mm: float) -> np.ndarray:
+    """Thickness (mm) of a subdural crescent at squared distance ``distance2`` from its centre:
+    Gaussian fall-off from ``peak_mm``, ending where it gets thinner than ``visible_mm``.
+
+    Example:
+        >>> crescent_thickness(np.array([0.0, 900.0, 10000.0]), 8.0, 30.0, 2.0).round(2).tolist()
+        [8.0, 4.85, 0.0]
+    """
+    thickness = peak_mm * np.exp(-distance2 / (2 * spread_mm**2))
+    thickness[thickness < visible_mm] = 0.0
+    return thickness
+
+
 def add_sdh(anatomy, labels, hu, rng, *, age: str = "acute") -> dict:
     """Crescent along the inner table of one hemisphere (crosses sutures, not the falx)."""
     side = int(rng.choice([-1, 1]))
@@ -157,9 +177,10 @@ def add_sdh(anatomy, labels, hu, rng, *, age: str = "acute") -> dict:
     if centre is None:
         return {}
     x, y, z = anatomy.head_coordinates
-    peak_mm, spread_mm = rng.uniform(3, 16), rng.uniform(22, 40)
+    visible_mm = SDH_VISIBLE_MM[age]
+    peak_mm, spread_mm = rng.uniform(visible_mm + 1, 16), rng.uniform(22, 40)
     distance2 = (x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (z - centre[2]) ** 2
-    thickness = peak_mm * np.exp(-distance2 / (2 * spread_mm**2))
+    thickness = crescent_thickness(distance2, peak_mm, spread_mm, visible_mm)
     region = anatomy.intracranial & (anatomy.side == side) & (anatomy.depth < thickness) & ~anatomy.infratentorial
     region &= (np.abs(x) > 1.0) & (labels == 0)
     value = blood_hu(rng, age)
