@@ -39,6 +39,12 @@ TRAINING_COMMANDS = [
     "# stage 5: bundled_model.yaml as it is (foreground probability 0.33), fine-tuned from stage 4",
     "ichseg train synth_train -o bundled_run5 --config-file benchmarks/configs/bundled_model.yaml "
     "--initial-weights STAGE_4_BUNDLE --max-steps 4000",
+    "# stage 6: the same data made again by the generator of commit f9ac4be (SDH drawn only where at least 2 mm "
+    "thick, 3 mm when iso- or hypodense: the 47 cases with SDH change, the others are identical), fine-tuned from "
+    "stage 5",
+    SYNTH_TRAIN,
+    "ichseg train synth_train -o bundled_run6 --config-file benchmarks/configs/bundled_model.yaml "
+    "--initial-weights STAGE_5_BUNDLE --max-steps 4500",
 ]
 
 
