@@ -36,8 +36,11 @@ def source_digest(entry: DatasetCase) -> str:
     keeps its case names, so the name alone cannot tell a stale cache entry)."""
     digests = []
     for path in (entry.image, entry.label):
+        digest = hashlib.blake2b(digest_size=16)  # hashlib.file_digest needs Python 3.11; we support 3.10
         with open(path, "rb") as stream:
-            digests.append(hashlib.file_digest(stream, "blake2b").hexdigest()[:32])
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        digests.append(digest.hexdigest())
     return ":".join(digests)
 
 
