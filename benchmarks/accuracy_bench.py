@@ -1,6 +1,8 @@
 """Accuracy of a model on a held-out synthetic test set, with ``ichseg evaluate`` and
 ``ichseg compare``: Dice per type and for any hemorrhage, volume agreement (CCC,
 Bland-Altman) - for the default post-processing and for each step switched off.
+A type's Dice is averaged over the cases that have it or were given it; beside it, Dice over
+the cases that have it and the number of cases given it wrongly tell misses from false types.
 
 The test set must come from other seeds and lesion shapes than training, e.g.
 ``ichseg synth -o synth_test -n 40 --seed 12 --base src/ichseg/resources/ge_head_ct
@@ -47,6 +49,17 @@ def mean_metric(metrics_csv: Path, region: str, column: str = "dice") -> tuple[f
     return (float(np.mean(values)) if values else float("nan")), len(values)
 
 
+def type_detail(metrics_csv: Path, region: str) -> dict:
+    """Dice over the cases whose reference has ``region``, and how many cases without it got it
+    (the mean above mixes both: a case given a type it does not have scores 0 there)."""
+    with open(metrics_csv, newline="") as stream:
+        rows = [r for r in csv.DictReader(stream) if r["region"] == region]
+    present = [float(r["dice"]) for r in rows if float(r["ref_volume_ml"]) > 0]
+    wrongly_given = sum(float(r["ref_volume_ml"]) == 0 and float(r["pred_volume_ml"]) > 0 for r in rows)
+    return {f"dice_{region}_where_present": round(float(np.mean(present)), 4) if present else None,
+            f"n_{region}_present": len(present), f"n_{region}_wrongly_given": int(wrongly_given)}
+
+
 def write_inputs(dataset: Path, work: Path) -> int:
     """``work/inputs.csv`` listing the test images; returns how many.
 
@@ -72,6 +85,8 @@ def evaluate_variant(model: str, dataset: Path, work: Path, variant: str, option
         mean, n = mean_metric(evaluation / "metrics.csv", region)
         summary[f"dice_{region}"] = round(mean, 4)
         summary[f"n_{region}"] = n
+        if region != "any":
+            summary.update(type_detail(evaluation / "metrics.csv", region))
     with open(evaluation / "metrics.csv", newline="") as stream:
         rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
     predicted = np.array([float(r["pred_volume_ml"]) for r in rows])

@@ -79,8 +79,11 @@ def model_card(description: dict, checkpoint: dict) -> str:
         lines += [
             f"`python benchmarks/accuracy_bench.py synth_test` on {description['metrics'].get('n_cases')} cases made with "
             "other seeds and the other half of the lesion-shape files (see benchmarks/results/accuracy_bench.json):", "",
-            "| region | mean Dice | cases |", "|---|---|---|",
-            *[f"| {r} | {metrics.get('dice_' + r)} | {metrics.get('n_' + r)} |"
+            "| region | mean Dice | cases (with it or given it) | Dice where present | cases with it | cases given it "
+            "wrongly |", "|---|---|---|---|---|---|",
+            *[f"| {r} | {metrics.get('dice_' + r)} | {metrics.get('n_' + r)} | "
+              f"{metrics.get(f'dice_{r}_where_present', '-')} | {metrics.get(f'n_{r}_present', '-')} | "
+              f"{metrics.get(f'n_{r}_wrongly_given', '-')} |"
               for r in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial")], "",
             f"Dice(any) over the {metrics.get('n_positive_cases')} hemorrhage-positive cases alone: "
             f"{metrics.get('dice_any_positive_cases')} (above, a negative case with any false positive scores 0). "
