@@ -35,7 +35,7 @@ from ichseg.io.nifti import read_nifti
 from ichseg.labels import HEMORRHAGE_LABELS, PHE
 from ichseg.postprocess import PostprocessConfig
 from ichseg.preprocess import resample_to_grid
-from postprocessing_bench import score
+from postprocessing_bench import save_results, score
 
 RESULTS = Path(__file__).parent / "results" / "decision_rule_bench.json"
 DEFAULT_THRESHOLDS = (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
@@ -105,10 +105,7 @@ def main() -> None:
     for name, rule_cases in cases.items():
         results["rules"][name], _ = score(rule_cases, PostprocessConfig())
         print(name, json.dumps(results["rules"][name]), flush=True)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {output}")
+    save_results(results, Path(args.output))
 
 
 if __name__ == "__main__":

@@ -98,6 +98,12 @@ def score(cases, config: PostprocessConfig) -> tuple[dict, list[dict]]:
     return summary, per_case
 
 
+def save_results(results: dict, output: Path) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="validation dataset (nnU-Net layout, as written by ichseg synth)")
@@ -115,10 +121,7 @@ def main() -> None:
         if config == PostprocessConfig():  # the default: keep its per-case values
             results["default_per_case"] = per_case
         print(name, json.dumps(results["candidates"][name]), flush=True)
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {output}")
+    save_results(results, Path(args.output))
 
 
 if __name__ == "__main__":
