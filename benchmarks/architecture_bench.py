@@ -8,9 +8,10 @@ training budget is wall time, turned into a step count from a short timed run of
 candidate (so the learning-rate schedule still ends at the last step). The 3D candidate is
 a compact MONAI 3D U-Net with instance norm (batch 2 is too small for batch statistics):
 the 3D DynUNet of ``train_bench.py`` runs ~0.05 steps/s on 2 cores, far too slow to train here.
-Candidates are scored with their last weights, not the EMA the bundled model ships: after a
-few hundred steps an EMA with decay 0.999 still holds most of the random initialisation
-(0.999 ** 827 = 0.44) and predicts nothing. A rerun reuses the candidates already trained
+Candidates are scored with their last weights, not the EMA the bundled model ships: the
+recorded results were made when the trainer's EMA had no warm-up, and after a few hundred steps
+it still held most of the random initialisation (0.999 ** 827 = 0.44) and predicted nothing.
+The EMA now warms up (``ichseg.train.ema``); last weights are kept for comparable results. A rerun reuses the candidates already trained
 (``training.json`` in their folder) and scores them again.
 
 Usage: ``python benchmarks/architecture_bench.py TRAIN_SET TEST_SET [--minutes 10] [--work DIR]

@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from ..data.dataset_format import DatasetCase
@@ -36,6 +35,7 @@ from .checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
 from .config import TrainingConfig
 from .data_loading import SampleDataset, build_loader, load_training_cases
 from .distributed import DistributedContext
+from .ema import ema_model
 from .optim import build_optimizer, build_schedule
 from .planner import round_up
 from .run_log import RunLog
@@ -159,9 +159,7 @@ class SupervisedTrainer:
         self.optimizer = build_optimizer(self.network.parameters(), config)
         self.schedule = build_schedule(self.optimizer, config)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
-        # use_buffers: batch-norm statistics are averaged too (else the EMA copy keeps its initial ones)
-        self.ema = (AveragedModel(self.network, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
-                    if config.ema_decay else None)
+        self.ema = ema_model(self.network, config.ema_decay) if config.ema_decay else None
         self.model = (DistributedDataParallel(self.network, device_ids=[self.device] if self.device.type == "cuda"
                                               else None) if self.context.enabled else self.network)
         self.step, self.best_metric, self.best_step = 0, -math.inf, -1
