@@ -20,6 +20,8 @@ SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/r
                "--base-fraction 0.35 --negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip "
                "--shape-part 0/2")
 TRAINING_COMMANDS = [
+    "# every stage ran before the training EMA got its decay warm-up (ichseg.train.ema, commit 'Training EMA warms "
+    "up its decay'); with it the same commands give slightly different EMA weights",
     "# stages 1-4 used benchmarks/configs/bundled_model.yaml with foreground_probability: 0.5 (0.33 from stage 5)",
     "# stage 1, with ichseg at commit dd354df (its generator still labelled bone-bright partial-volume voxels); "
     "result: the bundle with weights sha256 8bb9eff7dc5701ea...",
