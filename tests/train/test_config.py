@@ -20,6 +20,11 @@ def test_bad_settings_are_refused(tmp_path):
         TrainingConfig().merged({"configuration": "4d"})
     with pytest.raises(ValueError, match="2.5D"):
         TrainingConfig().merged({"configuration": "3d", "context_slices": 1})
+    for decay in (1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="ema_decay"):
+            TrainingConfig().merged({"ema_decay": decay})
+    assert TrainingConfig().merged({"ema_decay": 0.999}).ema_decay == 0.999
+    assert TrainingConfig().merged({"ema_decay": 0}).ema_decay == 0  # off, as before
     (tmp_path / "bad.yaml").write_text("- a list\n")
     with pytest.raises(ValueError, match="bad.yaml"):
         read_config_file(tmp_path / "bad.yaml")

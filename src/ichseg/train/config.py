@@ -86,6 +86,8 @@ class TrainingConfig:
             raise ValueError(f"sampler must be 'patches' or 'ctich_windows', got {self.sampler!r}")
         if self.context_slices and self.configuration != "2d":
             raise ValueError("context_slices (2.5D) needs configuration '2d'")
+        if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be 0 or none (no EMA) or below 1 (e.g. 0.999), got {self.ema_decay}")
 
     def to_dict(self) -> dict:
         return asdict(self)
