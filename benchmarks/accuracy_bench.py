@@ -43,17 +43,23 @@ def ichseg(*arguments: str) -> None:
     subprocess.run([sys.executable, "-m", "ichseg", *arguments], check=True)
 
 
-def mean_metric(metrics_csv: Path, region: str, column: str = "dice") -> tuple[float, int]:
+def read_metrics(metrics_csv: Path) -> dict[str, list[dict]]:
+    """The rows of ``ichseg evaluate``'s metrics.csv, grouped by region."""
+    rows: dict[str, list[dict]] = {}
     with open(metrics_csv, newline="") as stream:
-        values = [float(r[column]) for r in csv.DictReader(stream) if r["region"] == region and r[column] not in ("", "nan")]
+        for row in csv.DictReader(stream):
+            rows.setdefault(row["region"], []).append(row)
+    return rows
+
+
+def mean_metric(rows: list[dict], column: str = "dice") -> tuple[float, int]:
+    values = [float(r[column]) for r in rows if r[column] not in ("", "nan")]
     return (float(np.mean(values)) if values else float("nan")), len(values)
 
 
-def type_detail(metrics_csv: Path, region: str) -> dict:
+def type_detail(rows: list[dict], region: str) -> dict:
     """Dice over the cases whose reference has ``region``, and how many cases without it got it
     (the mean above mixes both: a case given a type it does not have scores 0 there)."""
-    with open(metrics_csv, newline="") as stream:
-        rows = [r for r in csv.DictReader(stream) if r["region"] == region]
     present = [float(r["dice"]) for r in rows if float(r["ref_volume_ml"]) > 0]
     wrongly_given = sum(float(r["ref_volume_ml"]) == 0 and float(r["pred_volume_ml"]) > 0 for r in rows)
     return {f"dice_{region}_where_present": round(float(np.mean(present)), 4) if present else None,
@@ -81,14 +87,14 @@ def evaluate_variant(model: str, dataset: Path, work: Path, variant: str, option
     # both-empty cases are left out: per-type Dice is averaged over cases that have that type
     ichseg("evaluate", str(predictions), str(dataset / "labelsTr"), "-o", str(evaluation), "--both-empty", "exclude")
     summary = {}
+    by_region = read_metrics(evaluation / "metrics.csv")
     for region in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial"):
-        mean, n = mean_metric(evaluation / "metrics.csv", region)
+        mean, n = mean_metric(by_region.get(region, []))
         summary[f"dice_{region}"] = round(mean, 4)
         summary[f"n_{region}"] = n
         if region != "any":
-            summary.update(type_detail(evaluation / "metrics.csv", region))
-    with open(evaluation / "metrics.csv", newline="") as stream:
-        rows = [r for r in csv.DictReader(stream) if r["region"] == "any"]
+            summary.update(type_detail(by_region.get(region, []), region))
+    rows = by_region["any"]
     predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
     reference = np.array([float(r["ref_volume_ml"]) for r in rows])
     positive = reference > 0

@@ -11,7 +11,8 @@ Each case is predicted once; every class probability is interpolated onto the in
 (inside the box of candidate voxels) and each rule is applied there, then the default
 post-processing, then the scoring of ``postprocessing_bench.py`` (Dice(any) over all cases
 with a clean normal head = 1, over positive cases, per type, volume CCC, false positives on
-normal heads). ``argmax`` equals what ``ichseg predict`` writes.
+normal heads). ``argmax`` is the rule of ``ichseg predict`` (its scores match
+``postprocessing_bench.py`` on the same model and set).
 
 Usage: ``python benchmarks/decision_rule_bench.py VALIDATION_DATASET [--model default]
 [--thresholds 0.3,0.4,0.5] [--output JSON]``. Writes ``benchmarks/results/decision_rule_bench.json``.
@@ -29,7 +30,7 @@ import numpy as np
 
 from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.infer.bundle import load_bundle
-from ichseg.infer.predictor import Predictor, input_box
+from ichseg.infer.predictor import Predictor, box_grid, input_box
 from ichseg.io import InputError
 from ichseg.io.nifti import read_nifti
 from ichseg.labels import HEMORRHAGE_LABELS, PHE
@@ -66,9 +67,7 @@ def rule_labels(predictor: Predictor, volume, thresholds) -> dict[str, np.ndarra
     box = input_box(grid, candidates, volume)
     if box is None:
         return rules
-    shape = tuple(s.stop - s.start for s in box)
-    affine = volume.affine.copy()
-    affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
+    shape, affine = box_grid(volume, box)
     on_input = np.stack([
         resample_to_grid(grid.with_array(channel), shape, affine, order=1, cval=1.0 if value == 0 else 0.0).array
         for value, channel in enumerate(model_grid)])

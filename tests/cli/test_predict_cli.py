@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from ichseg.cli.main import main
 from ichseg.io import Volume, write_nifti
@@ -20,10 +21,7 @@ def test_predict_options_reach_run_json_and_cpu_runs_use_the_exported_program(tm
 def test_a_negative_component_threshold_is_refused_before_anything_runs(tmp_path, capsys):
     scan = tmp_path / "scan.nii.gz"
     write_nifti(Volume(np.full((40, 40, 6), 35, np.int16), np.diag([1.0, 1.0, 5.0, 1.0])), scan)
-    try:
+    with pytest.raises(SystemExit) as error:
         main(["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--min-component-ml", "-1"])
-    except SystemExit as error:
-        assert "min_component_ml must be 0 (keep all) or more, got -1.0" in str(error)
-    else:
-        raise AssertionError("a negative --min-component-ml was accepted")
+    assert "min_component_ml must be 0 (keep all) or more, got -1.0" in str(error.value)
     assert not (tmp_path / "out").exists()

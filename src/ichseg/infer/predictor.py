@@ -48,6 +48,20 @@ def input_box(grid: Volume, mask: np.ndarray, volume: Volume) -> tuple[slice, sl
     return tuple(slice(int(a), int(b)) for a, b in zip(start, stop))
 
 
+def box_grid(volume: Volume, box: tuple[slice, slice, slice]) -> tuple[tuple[int, ...], np.ndarray]:
+    """Shape and affine of the part ``box`` of ``volume``'s grid.
+
+    Example:
+        >>> shape, affine = box_grid(Volume(np.zeros((4, 4, 2)), np.diag([2.0, 2.0, 5.0, 1.0])),
+        ...                          (slice(1, 3), slice(0, 4), slice(1, 2)))
+        >>> shape, affine[:3, 3].tolist()
+        ((2, 4, 1), [2.0, 0.0, 5.0])
+    """
+    affine = volume.affine.copy()
+    affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
+    return tuple(s.stop - s.start for s in box), affine
+
+
 def _same_input(a: dict, b: dict) -> bool:
     return a["spacing"] == b["spacing"] and a["normalization"] == b["normalization"]
 
@@ -112,9 +126,7 @@ class Predictor:
         labels = np.zeros(volume.shape, np.uint8)
         box = input_box(grid, winners > 0, volume)
         if box is not None:
-            shape = tuple(s.stop - s.start for s in box)
-            affine = volume.affine.copy()
-            affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
+            shape, affine = box_grid(volume, box)
             # outside the box every label is 0, so post-processing the box alone is exact (and fast)
             labels[box] = postprocess(self._map_back(probabilities, winners, grid, shape, affine), volume.spacing,
                                       self.postprocessing)
