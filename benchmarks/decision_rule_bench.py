@@ -77,15 +77,30 @@ def rule_labels(predictor: Predictor, volume, thresholds) -> dict[str, np.ndarra
     return rules
 
 
+def thresholds_argument(text: str) -> list[float]:
+    """``--thresholds``: comma-separated numbers in (0, 1].
+
+    Example:
+        >>> thresholds_argument("0.3,0.5")
+        [0.3, 0.5]
+    """
+    try:
+        values = [float(value) for value in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+    if not all(0 < value <= 1 for value in values):
+        raise argparse.ArgumentTypeError(f"thresholds must lie in (0, 1], got {text!r}")
+    return values
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dataset", help="validation dataset (nnU-Net layout, as written by ichseg synth)")
     parser.add_argument("--model", default="default")
-    parser.add_argument("--thresholds", default=",".join(map(str, DEFAULT_THRESHOLDS)),
+    parser.add_argument("--thresholds", type=thresholds_argument, default=list(DEFAULT_THRESHOLDS),
                         help="comma-separated thresholds on the summed bleed probability")
     parser.add_argument("--output", default=str(RESULTS), help="JSON file for the results")
     args = parser.parse_args()
-    thresholds = [float(value) for value in args.thresholds.split(",")]
     try:
         entries = list_dataset_cases(Path(args.dataset))
     except InputError as error:
@@ -96,7 +111,7 @@ def main() -> None:
     for entry in entries:
         volume = read_nifti(entry.image)
         reference = read_nifti(entry.label).array.astype(np.uint8)
-        for name, labels in rule_labels(predictor, volume, thresholds).items():
+        for name, labels in rule_labels(predictor, volume, args.thresholds).items():
             cases.setdefault(name, []).append((entry.case, reference, labels, volume.spacing))
         print(f"{entry.case} predicted ({time.perf_counter() - start:.0f} s)", flush=True)
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(entries),
