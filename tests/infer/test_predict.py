@@ -9,6 +9,7 @@ import pytest
 
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
+from ichseg.infer.output_folder import LOCK_NAME
 from ichseg.infer.run import SUMMARY_COLUMNS, predict_inputs
 from ichseg.io import Volume, read_volume, write_nifti
 
@@ -50,7 +51,7 @@ def test_output_contract(tmp_path, predictor):
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["models"][0]["name"] == "tiny" and run["device"] == "cpu" and run["cases"][0]["status"] == "ok"
     assert source.read_bytes() == before
-    assert not list((tmp_path / "out").glob(".*"))  # no temporary leftovers
+    assert [p.name for p in (tmp_path / "out").glob(".*")] == [LOCK_NAME]  # no temporary leftovers
 
 
 def test_a_bad_case_does_not_stop_the_others(tmp_path, predictor):

@@ -5,6 +5,13 @@ card. Nothing is downloaded: a bundle is a folder in the package or given by pat
 A 2D bundle may also hold ``model.pt2``: the same network and weights as a
 ``torch.export`` program (dynamic batch and slice size). Loading it needs no model
 library, so a one-scan CPU run starts seconds sooner than building the network with MONAI.
+
+Trust: deserialising a program can run code that its author put there, and whoever
+writes a bundle also writes the checksums in its ``bundle.json``. So a program is loaded
+only when its SHA-256 is one of :data:`TRUSTED_PROGRAMS`, fixed in this source file for
+the programs shipped inside the package. Every other bundle (a user's folder, a download)
+is rebuilt from its network spec (registered names only) and its safetensors weights,
+which hold tensors and nothing that runs.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ PROGRAM = "model.pt2"
 DESCRIPTION = "bundle.json"
 SLICE_MULTIPLE = 32  # 2D slices are padded to multiples of this (every registered 2D net accepts it)
 MAX_SLICE_SIZE = 2048
+# SHA-256 of the exported programs shipped in ichseg/resources/models (the only ones ever loaded).
+TRUSTED_PROGRAMS = frozenset({
+    "40856a27eb913c5576eb16046eb5c757c3bf198ec638fecf4dd16ed306bf3b49",  # ich_default
+})
 
 
 def bundled_model_path(name: str = "default") -> Path:
@@ -91,37 +102,80 @@ def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
     return ModelBundle(description["name"], network.eval(), description)
 
 
+SPEC_FIELDS = {"model": str, "spatial_dims": int, "in_channels": int, "out_channels": int, "options": dict,
+               "patch_size": list, "context_slices": int, "spacing": list, "normalization": dict, "labels": dict}
+
+
+def read_description(folder: Path) -> dict:
+    """``bundle.json`` of ``folder``, checked field by field.
+
+    Raises:
+        ValueError: naming ``bundle.json`` and what is wrong (not JSON, a missing or
+            mistyped field, a checksum that is not SHA-256, another label schema).
+    """
+    path = folder / DESCRIPTION
+    try:
+        description = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a readable bundle description ({error})") from None
+    if not isinstance(description, dict) or not isinstance(description.get("network"), dict):
+        raise ValueError(f"{path}: a bundle description is a JSON object with a 'network' object")
+    spec = description["network"]
+    for key, kind in SPEC_FIELDS.items():
+        if not isinstance(spec.get(key), kind) or isinstance(spec.get(key), bool):
+            raise ValueError(f"{path}: network.{key} is missing or not a {kind.__name__}")
+    for key in ("sha256", "program_sha256"):
+        value = description.get(key)
+        if (key == "sha256" or value is not None) and not (
+                isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)):
+            raise ValueError(f"{path}: {key} must be a SHA-256 hex digest")
+    schema = {name: value for value, name in LABELS.items()}
+    if spec["labels"] != schema:
+        raise ValueError(f"{path}: label schema {spec['labels']} is not ichseg's {schema}")
+    return description
+
+
 def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) -> ModelBundle:
     """Load a bundled model by name (``default``), a bundle folder, or a training
     checkpoint file (``.pt``) by path.
 
+    The weights are always checked against ``bundle.json``'s SHA-256 (a damaged or
+    swapped file is refused, never used).
+
     Args:
         program: use the bundle's exported program (``model.pt2``, CPU only) when it has
-            one, instead of building the network from its weights.
+            one whose checksum is in :data:`TRUSTED_PROGRAMS`; any other bundle is built
+            from its weights (see the module docstring for why).
 
     Raises:
-        ValueError: missing files, a checksum that does not match, or a label schema
-            other than ichseg's.
+        ValueError: missing files, a checksum that does not match, a damaged
+            ``bundle.json``, an unknown network, or a label schema other than ichseg's.
     """
     if str(name_or_path).endswith(".pt") and Path(name_or_path).is_file():
         return load_checkpoint_as_bundle(name_or_path)
     folder = bundled_model_path(str(name_or_path)) if str(name_or_path) in BUNDLED else Path(name_or_path)
-    description_path, weights_path = folder / DESCRIPTION, folder / WEIGHTS
-    if not description_path.exists() or not weights_path.exists():
+    weights_path = folder / WEIGHTS
+    if not (folder / DESCRIPTION).is_file() or not weights_path.is_file():
         raise ValueError(f"{folder}: not a model bundle (needs {DESCRIPTION} and {WEIGHTS})")
-    description = json.loads(description_path.read_text())
-    schema = {name: value for value, name in LABELS.items()}
-    if description["network"]["labels"] != schema:
-        raise ValueError(f"{folder}: label schema {description['network']['labels']} is not ichseg's {schema}")
-    name = description.get("name", folder.name)
-    if program and description.get("program_sha256"):
+    description = read_description(folder)
+    name = str(description.get("name", folder.name))
+    _verified(weights_path, description["sha256"])
+    if program and description.get("program_sha256") in TRUSTED_PROGRAMS:
         exported = torch.export.load(str(_verified(folder / PROGRAM, description["program_sha256"])))
         return ModelBundle(name, exported.module(), description, exported=True)
     from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
 
-    network = build_network(description["network"])
-    state = {k: v.float() for k, v in load_file(str(_verified(weights_path, description["sha256"]))).items()}
-    network.load_state_dict(state)
+    try:
+        network = build_network(description["network"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{folder / DESCRIPTION}: the network it describes cannot be built "
+                         f"({type(error).__name__}: {error})") from None
+    try:
+        state = {k: v.float() for k, v in load_file(str(weights_path)).items()}
+        network.load_state_dict(state)
+    except (RuntimeError, ValueError, OSError) as error:
+        raise ValueError(f"{weights_path}: weights do not fit the network in {DESCRIPTION} "
+                         f"({str(error).splitlines()[0]})") from None
     return ModelBundle(name, network.eval(), description)
 
 

@@ -7,6 +7,11 @@
   files below it share a StudyInstanceUID);
 - a folder of inputs: every NIfTI/NumPy file and every sub-folder is a case (sub-folders
   of several studies are taken one by one).
+
+A case whose name is unsafe for an output folder (see :mod:`ichseg.io.case_names`) or
+whose sub-folder is a symbolic link back into the folder being listed is kept as a case
+with an ``error``: it is reported in the run's summary and never read or written, and
+the other cases go on. Blank CSV rows are skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 import pydicom
 
 from ..io import InputError
+from ..io.case_names import case_name_problem
 from ..io.nifti import is_nifti_path
 from ..io.numpy_arrays import NUMPY_SUFFIXES
 
@@ -26,8 +32,16 @@ CASE_FILE_SUFFIXES = (".nii", ".nii.gz", *NUMPY_SUFFIXES)
 
 @dataclass(frozen=True)
 class CaseInput:
+    """One case to segment; ``error`` says why it cannot be (it is then only reported)."""
+
     case: str
     path: Path
+    error: str = ""
+
+
+def _case(name: str, path: Path, source: Path) -> CaseInput:
+    problem = case_name_problem(name)
+    return CaseInput(name, path, f"{source}: unusable case name: {problem}" if problem else "")
 
 
 def case_name(path: Path) -> str:
@@ -56,16 +70,29 @@ def _study_uid(folder: Path) -> str | None:
 
 
 def _read_csv(path: Path) -> list[CaseInput]:
-    with open(path, newline="") as stream:
-        rows = list(csv.DictReader(stream))
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as stream:
+            rows = list(csv.DictReader(stream))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise InputError(path, f"cannot read the CSV list ({error})") from None
+    rows = [row for row in rows if any((value or "").strip() for value in row.values() if isinstance(value, str))]
     if not rows or "path" not in rows[0]:
-        raise InputError(path, "a CSV list needs a 'path' column (and optionally 'case')")
+        raise InputError(path, "a CSV list needs a 'path' column (and optionally 'case') and at least one row")
     cases = []
-    for row in rows:
-        target = Path(row["path"])
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        target = Path((row["path"] or "").strip())
         target = target if target.is_absolute() else path.parent / target
-        cases.append(CaseInput(row.get("case") or case_name(target), target))
+        name = (row.get("case") or "").strip() or case_name(target)
+        cases.append(_case(name, target, Path(f"{path}, row {number}")))
     return cases
+
+
+def _loops_back(folder: Path, root: Path) -> bool:
+    """A symbolic link to ``root`` or a folder above it (following it would list the tree again)."""
+    if not folder.is_symlink():
+        return False
+    target, root = folder.resolve(), root.resolve()
+    return target == root or target in root.parents
 
 
 def list_case_inputs(path: str | Path) -> list[CaseInput]:
@@ -78,21 +105,24 @@ def list_case_inputs(path: str | Path) -> list[CaseInput]:
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_file():
-        return _read_csv(path) if path.suffix.lower() == ".csv" else [CaseInput(case_name(path), path)]
+        return _read_csv(path) if path.suffix.lower() == ".csv" else [_case(case_name(path), path, path)]
     entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
     files = [p for p in entries if p.is_file()]
     case_files = [p for p in files if is_nifti_path(p.name.lower()) or p.name.lower().endswith(NUMPY_SUFFIXES)]
-    folders = [p for p in entries if p.is_dir()]
+    loops = [p for p in entries if p.is_dir() and _loops_back(p, path)]
+    looped = [CaseInput(case_name(p), p, f"{p}: symbolic link to a folder that contains it; not followed")
+              for p in loops]
+    folders = [p for p in entries if p.is_dir() and p not in loops]
     if case_files:
-        return [CaseInput(case_name(p), p) for p in case_files + folders]
+        return [_case(case_name(p), p, p) for p in case_files + folders] + looped
     documents = [p for p in files if p.suffix.lower() in (".txt", ".md", ".csv", ".json")
                  or p.name.upper().startswith(("LICENSE", "README"))]
     if len(files) > len(documents) or not folders:
-        return [CaseInput(case_name(path), path)]  # DICOM (or image) files here: one series or study
+        return [_case(case_name(path), path, path)]  # DICOM (or image) files here: one series or study
     studies = {_study_uid(folder) for folder in folders}
     if len(studies) == 1 and None not in studies:
-        return [CaseInput(case_name(path), path)]  # one study in sub-folders
-    cases = [CaseInput(case_name(folder), folder) for folder in folders]
+        return [_case(case_name(path), path, path)]  # one study in sub-folders
+    cases = [_case(case_name(folder), folder, folder) for folder in folders] + looped
     if not cases:
         raise InputError(path, "nothing to segment (no NIfTI, NumPy or DICOM inputs)")
     return cases

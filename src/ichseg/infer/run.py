@@ -1,15 +1,14 @@
 """``predict_inputs``: every case of an input path through the predictor, with the
-output contract of DESIGN section 3 (one folder per case, ``summary.csv``, ``run.json``).
+output contract of ``docs`` (one folder per case, ``summary.csv``, ``run.json``).
 
 A case that fails is a row with ``status=error`` and its reason; the others finish. A case
-folder is written under a temporary name and renamed when complete, so a folder that
-exists is whole. Inputs are only read.
+folder is composed under a temporary name and renamed when complete, so a folder that
+exists is whole (see :mod:`ichseg.infer.output_folder`, which also makes two runs into
+one folder safe). Inputs are only read.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import platform
 import shutil
@@ -30,6 +29,7 @@ from ..labels import LABELS
 from ..quantify import quantify_labels
 from ..report import render_preview
 from .inputs import CaseInput, list_case_inputs
+from .output_folder import OutputFolder
 from .predictor import Predictor
 
 CLASS_NAMES = [name for value, name in LABELS.items() if value]
@@ -37,26 +37,18 @@ SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" f
                    "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
 
 
-def _replace_folder(temporary: Path, final: Path) -> None:
-    old = final.with_name(f".{final.name}.old")
-    if final.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        final.rename(old)
-    temporary.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def predict_case(case: CaseInput, output: Path, predictor: Predictor, *, dicom_seg: bool = False) -> dict:
+def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *, dicom_seg: bool = False) -> dict:
     """Segment, quantify and write one case; returns its ``summary.csv`` row."""
     started = time.perf_counter()
     row = {"case": case.case, "input": str(case.path), "status": "ok", "error": ""}
-    temporary = output / f".{case.case}.tmp"
+    if case.error:
+        return row | {"status": "error", "error": case.error, "seconds": 0.0}
+    temporary = None
     try:
         volume = read_volume(case.path)
         labels = predictor.predict(volume)
         volumes = quantify_labels(labels.array, labels.spacing)
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir(parents=True)
+        temporary = output.staging(case.case)
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype="uint8")
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
@@ -67,17 +59,17 @@ def predict_case(case: CaseInput, output: Path, predictor: Predictor, *, dicom_s
             if volume.metadata.get("format") != "dicom" or not files:
                 raise InputError(case.path, "--dicom-seg needs a DICOM input")
             write_dicom_seg(labels, files, temporary / "segmentation.dcm")
-        _replace_folder(temporary, output / case.case)
+        output.publish(temporary, case.case)
         row.update({"any_hemorrhage_ml": volumes["any_hemorrhage_ml"],
                     **{f"{n}_ml": volumes[n]["volume_ml"] for n in CLASS_NAMES},
                     "ivh_present": volumes["ivh_present"], "ich_volume_ge_30ml": volumes["ich_volume_ge_30ml"],
                     "warnings": " | ".join(volume.warnings)})
     except InputError as error:
-        shutil.rmtree(temporary, ignore_errors=True)
         row.update(status="error", error=str(error))
     except Exception as error:  # noqa: BLE001  (one bad case must not stop the batch; its reason is kept)
-        shutil.rmtree(temporary, ignore_errors=True)
         row.update(status="error", error=f"{case.path}: {type(error).__name__}: {error}")
+    if row["status"] == "error" and temporary is not None:
+        shutil.rmtree(temporary, ignore_errors=True)
     row["seconds"] = round(time.perf_counter() - started, 2)
     return row
 
@@ -87,8 +79,8 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``."""
     started = time.perf_counter()
     output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
     cases = list_case_inputs(input_path)
+    folder = OutputFolder(output)
     names = [c.case for c in cases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -96,7 +88,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     bar = tqdm(total=len(cases), unit="case", disable=not progress or len(cases) < 2)
 
     def run(case: CaseInput) -> dict:
-        row = predict_case(case, output, predictor, dicom_seg=dicom_seg)
+        row = predict_case(case, folder, predictor, dicom_seg=dicom_seg)
         bar.update(1)
         return row
 
@@ -106,12 +98,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     else:
         rows = [run(case) for case in cases]
     bar.close()
-    table = [{column: row.get(column, "") for column in SUMMARY_COLUMNS} for row in rows]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SUMMARY_COLUMNS)
-    writer.writeheader()
-    writer.writerows(table)
-    write_text_atomic(output / "summary.csv", buffer.getvalue())
+    folder.merge_summary(rows, SUMMARY_COLUMNS)
     run_record = {
         "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
         "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
