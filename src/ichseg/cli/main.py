@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .. import __version__
@@ -34,6 +35,19 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except InputError as error:
         print(f"ichseg: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a read-only or vanished folder: say which file, not where in ichseg
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"ichseg: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ichseg: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001  (last resort: one line, the traceback only on request)
+        if os.environ.get("ICHSEG_DEBUG"):
+            raise
+        print(f"ichseg: error: {type(error).__name__}: {error} (an ichseg bug: please report it; "
+              "ICHSEG_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 1
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..postprocess import PostprocessConfig
+from .input_options import add_input_options, read_options
 
 if TYPE_CHECKING:
     from ..infer.predictor import Predictor
@@ -49,17 +50,23 @@ def add_parser(subparsers) -> None:
     add_model_options(parser)
     parser.add_argument("--dicom-seg", action="store_true", help="also write segmentation.dcm (DICOM inputs)")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel (default 1)")
+    add_input_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..infer.output_folder import OutputFolder  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.run import predict_inputs  # noqa: PLC0415  (heavy, imported on use)
+    OutputFolder(args.output)  # an unusable output folder is refused before the model is loaded
     predictor = build_predictor(args)
-    rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers)
+    rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers,
+                          read_options=read_options(args))
     failed = [row for row in rows if row["status"] != "ok"]
     for row in rows:
         if row["status"] == "ok":
             print(f"{row['case']}: any hemorrhage {row['any_hemorrhage_ml']:.2f} mL ({row['seconds']} s)")
+            for warning in filter(None, str(row.get("warnings", "")).split(" | ")):
+                print(f"{row['case']}: warning: {warning}", file=sys.stderr)
         else:
             print(f"{row['case']}: ERROR {row['error']}", file=sys.stderr)
     print(f"{len(rows) - len(failed)}/{len(rows)} cases done; results in {args.output}")

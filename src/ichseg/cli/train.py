@@ -48,11 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from ..train.distributed import setup_distributed  # noqa: PLC0415  (heavy, imported on use)
     from ..train.experiment import run_training  # noqa: PLC0415  (heavy, imported on use)
     settings = recipe_settings(args.recipe) if args.recipe else {}
-    if args.config_file:
-        settings.update(read_config_file(args.config_file))
     flags = {name: getattr(args, name) for name in ("model", "loss", "configuration", "fold", "max_steps",
                                                     "batch_size", "seed", "num_workers", "initial_weights")}
     try:
+        if args.config_file:
+            settings.update(read_config_file(args.config_file))
         config = TrainingConfig().merged({**settings, **{k: v for k, v in flags.items() if v is not None}})
         context = setup_distributed(args.device)
     except ValueError as error:
@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_training(args.dataset, args.output, config, context=context, memory_gb=args.memory_gb,
                                resume=args.resume, progress=not args.no_progress)
+    except ValueError as error:  # a setting or dataset that cannot train (folds, dims, trainer): one line
+        raise SystemExit(f"ichseg train: {error}") from None
     finally:
         context.close()
     if context.is_main:

@@ -20,6 +20,7 @@ import numpy as np
 from ..io import InputError, read_nifti
 from ..io.atomic import write_text_atomic
 from ..io.nifti import NIFTI_SUFFIXES
+from ..labels import LABELS
 from .aggregate import summarize
 from .case import EvaluationConfig, evaluate_case
 
@@ -56,6 +57,25 @@ def apply_label_map(labels: np.ndarray, mapping: Mapping[int, int] | None) -> np
     for source, target in mapping.items():
         table[source] = target
     return table[labels.astype(np.int64)]
+
+
+def label_array(volume, path: Path, mapping: Mapping[int, int] | None) -> np.ndarray:
+    """The integer labels of a label map after ``mapping``, refused (naming ``path`` and the
+    values) when it holds NaN, fractions or values outside ichseg's schema."""
+    array = volume.array
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.all(np.isfinite(array)):
+            raise InputError(path, "label map holds NaN or infinite values")
+        if not np.array_equal(array, np.rint(array)):
+            raise InputError(path, "label map holds non-integer values (a probability map, not labels?)")
+    if array.size and array.min() < 0:
+        raise InputError(path, f"label map holds negative values (down to {array.min()})")
+    labels = apply_label_map(array.astype(np.int64), mapping)
+    unknown = sorted(set(np.unique(labels).tolist()) - set(LABELS))
+    if unknown:
+        hint = "" if mapping else " (map them with --pred-map/--gt-map)"
+        raise InputError(path, f"label values {unknown[:10]} are not in ichseg's schema 0-{max(LABELS)}{hint}")
+    return labels
 
 
 def write_metrics_csv(rows: list[dict], path: Path) -> None:
@@ -96,12 +116,12 @@ def evaluate_folders(
         try:
             if name not in predictions:
                 raise InputError(Path(pred_folder) / name, "no prediction for this case")
-            ref = read_nifti(ref_path)
-            pred = read_nifti(predictions[name])
+            ref = read_nifti(ref_path, nan_as_air=False)
+            pred = read_nifti(predictions[name], nan_as_air=False)
             if pred.shape != ref.shape or not np.allclose(pred.affine, ref.affine, atol=GRID_TOLERANCE_MM):
                 raise InputError(predictions[name], f"grid {pred.shape} differs from reference {ref.shape} / affine")
-            pred_labels = apply_label_map(np.rint(pred.array).astype(np.int64), pred_map)
-            ref_labels = apply_label_map(np.rint(ref.array).astype(np.int64), ref_map)
+            pred_labels = label_array(pred, predictions[name], pred_map)
+            ref_labels = label_array(ref, ref_path, ref_map)
             for row in evaluate_case(pred_labels, ref_labels, ref.spacing, config):
                 rows.append({"case": name} | row)
         except (InputError, ValueError) as error:

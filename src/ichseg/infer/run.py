@@ -25,6 +25,7 @@ from tqdm import tqdm
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
 from ..io.atomic import write_text_atomic
+from ..io.quality import input_quality_warnings
 from ..labels import LABELS
 from ..quantify import quantify_labels
 from ..report import render_preview
@@ -37,17 +38,21 @@ SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" f
                    "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
 
 
-def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *, dicom_seg: bool = False) -> dict:
+def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *, dicom_seg: bool = False,
+                 read_options: dict | None = None) -> dict:
     """Segment, quantify and write one case; returns its ``summary.csv`` row."""
     started = time.perf_counter()
+    read_options = read_options or {}
     row = {"case": case.case, "input": str(case.path), "status": "ok", "error": ""}
     if case.error:
         return row | {"status": "error", "error": case.error, "seconds": 0.0}
     temporary = None
     try:
-        volume = read_volume(case.path)
+        volume = read_volume(case.path, **read_options)
+        volume.warnings.extend(input_quality_warnings(volume))
         labels = predictor.predict(volume)
-        volumes = quantify_labels(labels.array, labels.spacing)
+        # the reader's and the quality checks' warnings travel with every number
+        volumes = quantify_labels(labels.array, labels.spacing) | {"warnings": list(volume.warnings)}
         temporary = output.staging(case.case)
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype="uint8")
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
@@ -75,8 +80,11 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
 
 
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
-                   workers: int = 1, progress: bool = True) -> list[dict]:
-    """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``."""
+                   workers: int = 1, progress: bool = True, read_options: dict | None = None) -> list[dict]:
+    """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``.
+
+    ``read_options`` are passed to :func:`ichseg.io.read_volume` for every case
+    (``series``, ``allow_non_ct``, ``window``, ``spacing``, ``reverse``)."""
     started = time.perf_counter()
     output = Path(output)
     cases = list_case_inputs(input_path)
@@ -88,7 +96,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     bar = tqdm(total=len(cases), unit="case", disable=not progress or len(cases) < 2)
 
     def run(case: CaseInput) -> dict:
-        row = predict_case(case, folder, predictor, dicom_seg=dicom_seg)
+        row = predict_case(case, folder, predictor, dicom_seg=dicom_seg, read_options=read_options)
         bar.update(1)
         return row
 

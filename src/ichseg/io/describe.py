@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .quality import input_quality_warnings
 from .volume import Volume
 
 SUMMARY_KEYS = (
@@ -39,7 +40,7 @@ def describe_volume(volume: Volume) -> dict[str, Any]:
         hu_max=float(np.max(array)),
         hu_median=float(np.median(array)),
         affine=[[round(float(v), 6) for v in row] for row in volume.affine],
-        warnings=list(volume.warnings),
+        warnings=[*volume.warnings, *input_quality_warnings(volume)],
     )
     for key in ("rejected_series", "skipped_files"):
         if volume.metadata.get(key):

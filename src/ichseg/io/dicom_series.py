@@ -34,6 +34,42 @@ SHEAR_TOLERANCE_PX = 0.01
 # Relative spread of slice gaps below which spacing counts as uniform.
 UNIFORM_GAP_TOLERANCE = 0.02
 MISSING_SLICE_FACTOR = 1.5
+# In-plane shift between slices beyond which a series is not one tilted head acquisition
+# (a 30 degree tilt over a 300 mm stack shifts by 173 mm); it would need a huge canvas.
+MAX_SHEAR_MM = 400.0
+# Resampling to the median gap may add slices for missing ones, not thousands for one outlier position.
+MAX_RESAMPLED_FACTOR = 4
+# No CT stores HU beyond this (16-bit storage even with an extended HU scale): a wrong slope.
+MAX_PLAUSIBLE_HU = 32767.0
+
+
+def _number(dataset: pydicom.Dataset, keyword: str, path: Path, default: float) -> float:
+    """A numeric tag as a float (``default`` when absent or empty), refused when not a finite number."""
+    value = dataset.get(keyword)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(path, f"{keyword} is not a number ({str(value)[:40]!r})") from None
+    if not math.isfinite(number):
+        raise InputError(path, f"{keyword} is {number}")
+    return number
+
+
+def _numbers(dataset: pydicom.Dataset, keyword: str, path: Path, count: int, default: Sequence[float]) -> np.ndarray:
+    """A multi-valued numeric tag (positions, orientations, spacings), checked for count and finiteness."""
+    value = dataset.get(keyword)
+    if value is None or value == "":
+        return np.array(default, float)
+    try:
+        numbers = np.array([float(v) for v in (value if isinstance(value, (list, tuple, pydicom.multival.MultiValue))
+                                               else [value])], float)
+    except (TypeError, ValueError):
+        raise InputError(path, f"{keyword} is not numeric ({str(value)[:60]!r})") from None
+    if numbers.size != count or not np.all(np.isfinite(numbers)):
+        raise InputError(path, f"{keyword} must be {count} finite numbers, got {str(value)[:60]!r}")
+    return numbers
 
 
 def _read_dataset(path: Path) -> pydicom.Dataset:
@@ -49,12 +85,16 @@ def _slice_hu(dataset: pydicom.Dataset, path: Path) -> tuple[np.ndarray, int]:
         raise InputError(path, f"not a grayscale CT image ({dataset.PhotometricInterpretation})")
     if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
         raise InputError(path, "multi-frame (enhanced) CT objects are not supported; export single-frame slices")
+    if not any(keyword in dataset for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        raise InputError(path, "DICOM object without image data (an image header whose pixel data is missing)")
     try:
         stored = dataset.pixel_array
     except Exception as error:
         raise InputError(path, f"pixel data cannot be decoded ({type(error).__name__}: {error})") from error
-    slope = float(dataset.get("RescaleSlope", 1) or 1)
-    intercept = float(dataset.get("RescaleIntercept", 0) or 0)
+    slope = _number(dataset, "RescaleSlope", path, 1.0)
+    intercept = _number(dataset, "RescaleIntercept", path, 0.0)
+    if slope == 0:
+        raise InputError(path, "RescaleSlope is 0: every pixel would have the same HU")
     hu = stored.astype(np.float32) * slope + intercept
     outside = np.zeros(hu.shape, bool)
     padding = dataset.get("PixelPaddingValue")
@@ -68,8 +108,8 @@ def _slice_hu(dataset: pydicom.Dataset, path: Path) -> tuple[np.ndarray, int]:
 
 def _check_consistent(datasets: Sequence[pydicom.Dataset], paths: Sequence[Path]) -> None:
     first, first_path = datasets[0], paths[0]
-    reference_iop = np.array(first.ImageOrientationPatient, float)
-    reference_spacing = np.array(first.PixelSpacing, float)
+    reference_iop = _numbers(first, "ImageOrientationPatient", first_path, 6, ())
+    reference_spacing = _numbers(first, "PixelSpacing", first_path, 2, ())
     for dataset, path in zip(datasets[1:], paths[1:]):
         if (dataset.Rows, dataset.Columns) != (first.Rows, first.Columns):
             raise InputError(
@@ -77,9 +117,9 @@ def _check_consistent(datasets: Sequence[pydicom.Dataset], paths: Sequence[Path]
                 f"slice size {dataset.Rows}x{dataset.Columns} differs from {first.Rows}x{first.Columns} "
                 f"in {first_path.name}; mixed series in one folder?",
             )
-        if np.abs(np.array(dataset.ImageOrientationPatient, float) - reference_iop).max() > 1e-3:
+        if np.abs(_numbers(dataset, "ImageOrientationPatient", path, 6, ()) - reference_iop).max() > 1e-3:
             raise InputError(path, f"image orientation differs from {first_path.name}; mixed series in one folder?")
-        if np.abs(np.array(dataset.PixelSpacing, float) - reference_spacing).max() > 1e-4:
+        if np.abs(_numbers(dataset, "PixelSpacing", path, 2, ()) - reference_spacing).max() > 1e-4:
             raise InputError(path, f"pixel spacing differs from {first_path.name}")
 
 
@@ -180,15 +220,23 @@ def read_dicom_series(
     if single and "ImageOrientationPatient" not in datasets[0]:
         warnings.append("no geometry tags: identity orientation and 1 mm pixels assumed")
     first = datasets[0]
-    iop = np.array(first.get("ImageOrientationPatient", [1, 0, 0, 0, 1, 0]), float)
+    iop = _numbers(first, "ImageOrientationPatient", paths[0], 6, [1, 0, 0, 0, 1, 0])
+    normal = np.cross(iop[:3], iop[3:])
+    if min(np.linalg.norm(iop[:3]), np.linalg.norm(iop[3:]), np.linalg.norm(normal)) < 1e-3:
+        raise InputError(paths[0], f"ImageOrientationPatient {iop.tolist()} does not give two independent directions")
     row_dir, col_dir = iop[:3] / np.linalg.norm(iop[:3]), iop[3:] / np.linalg.norm(iop[3:])
-    normal = np.cross(row_dir, col_dir)
     normal /= np.linalg.norm(normal)
-    d_col, d_row = (float(v) for v in first.get("PixelSpacing", [1.0, 1.0]))
+    d_col, d_row = _numbers(first, "PixelSpacing", paths[0], 2, [1.0, 1.0])
+    if min(d_col, d_row) <= 0:
+        raise InputError(paths[0], f"PixelSpacing must be positive, got {[d_col, d_row]}")
     if not single:
         _check_consistent(datasets, paths)
+    rescale_tags = [("RescaleSlope" in ds) and ("RescaleIntercept" in ds) for ds in datasets]
+    if not all(rescale_tags):
+        warnings.append(f"{rescale_tags.count(False)} of {len(datasets)} slices have no RescaleSlope/RescaleIntercept: "
+                        "their stored values are read as HU (slope 1, intercept 0)")
 
-    positions = np.array([dataset.get("ImagePositionPatient", [0, 0, 0]) for dataset in datasets], float)
+    positions = np.stack([_numbers(ds, "ImagePositionPatient", p, 3, [0, 0, 0]) for ds, p in zip(datasets, paths)])
     distances = positions @ normal
     order = np.argsort(distances, kind="stable")
     datasets = [datasets[i] for i in order]
@@ -201,27 +249,42 @@ def read_dicom_series(
             paths[k + 1], f"same slice position as {paths[k].name} (duplicate slices or two series mixed in one folder)"
         )
 
-    hu_slices, padded = zip(*(_slice_hu(ds, p) for ds, p in zip(datasets, paths)))
-    stack = np.stack(hu_slices)
-    thickness = np.array([float(ds.get("SliceThickness", 0) or 0) for ds in datasets])
-
     relative = positions - positions[0]
     in_plane = np.stack([relative @ row_dir, relative @ col_dir], axis=1)
+    shift = np.linalg.norm(in_plane - np.median(in_plane, axis=0), axis=1)
+    if shift.max() > MAX_SHEAR_MM:
+        k = int(np.argmax(shift))
+        raise InputError(paths[k], f"slice lies {shift.max():.0f} mm sideways of the others (at most {MAX_SHEAR_MM:.0f} mm "
+                         "for a tilted head series): wrong ImagePositionPatient, or another series mixed in?")
+    if len(gaps) and (distances[-1] - distances[0]) / float(np.median(gaps)) > MAX_RESAMPLED_FACTOR * len(gaps) + 16:
+        k = int(np.argmax(gaps))
+        raise InputError(paths[k + 1], f"slice lies {gaps[k]:.0f} mm from its neighbour {paths[k].name} along the "
+                         f"slice normal (median gap {np.median(gaps):.2f} mm): wrong ImagePositionPatient?")
+
+    hu_slices, padded = zip(*(_slice_hu(ds, p) for ds, p in zip(datasets, paths)))
+    stack = np.stack(hu_slices)
+    impossible = [p.name for p, image in zip(paths, hu_slices) if float(image.max()) > MAX_PLAUSIBLE_HU]
+    if impossible:
+        warnings.append(f"HU above {MAX_PLAUSIBLE_HU:.0f} (impossible for CT; wrong RescaleSlope?) in "
+                        f"{len(impossible)} slice(s): {', '.join(impossible[:5])}")
+    thickness = np.array([_number(ds, "SliceThickness", p, 0.0) for ds, p in zip(datasets, paths)])
     sheared = np.abs(in_plane / [d_row, d_col]).max() > SHEAR_TOLERANCE_PX if not single else False
     canvas_origin = np.zeros(2)
-    tilt_tag = first.get("GantryDetectorTilt")
+    tilt_tag = _number(first, "GantryDetectorTilt", paths[0], math.nan)
     shear_angle = 0.0
     if sheared:
         stack, canvas_origin = _remove_shear(stack, in_plane, (d_col, d_row))
         shear_angle = math.degrees(math.atan2(np.linalg.norm(in_plane[-1]), distances[-1] - distances[0]))
         warnings.append(
-            f"gantry tilt {shear_angle:.1f} degrees (tag: {tilt_tag}): slices shifted in-plane to remove the shear; "
+            f"gantry tilt {shear_angle:.1f} degrees (tag: {'none' if math.isnan(tilt_tag) else tilt_tag}): slices shifted in-plane to remove the shear; "
             "the grid keeps the tilted image planes"
         )
 
     resampled = False
     if single:
-        spacing = float(thickness[0] or first.get("SpacingBetweenSlices", 0) or 1.0)
+        spacing = float(thickness[0] or _number(first, "SpacingBetweenSlices", paths[0], 0.0) or 1.0)
+        if spacing <= 0:
+            raise InputError(paths[0], f"slice thickness must be positive, got {spacing}")
     else:
         median_gap = float(np.median(gaps))
         expected = _expected_gaps(gaps, thickness)
@@ -247,9 +310,9 @@ def read_dicom_series(
     affine_lps[:3, 2] = normal * spacing
     affine_lps[:3, 3] = positions[0] + canvas_origin[0] * row_dir + canvas_origin[1] * col_dir
     array = np.ascontiguousarray(stack.transpose(2, 1, 0))  # (K, rows, cols) -> (i, j, k)
-    if not (sheared or resampled) and all(
-        float(ds.get("RescaleSlope", 1) or 1).is_integer() and float(ds.get("RescaleIntercept", 0) or 0).is_integer()
-        for ds in datasets
+    if not (sheared or resampled or impossible) and all(
+        _number(ds, "RescaleSlope", p, 1.0).is_integer() and _number(ds, "RescaleIntercept", p, 0.0).is_integer()
+        for ds, p in zip(datasets, paths)
     ):
         array = array.astype(np.int16)
 
@@ -266,7 +329,7 @@ def read_dicom_series(
         "model": str(first.get("ManufacturerModelName", "")),
         "convolution_kernel": str(first.get("ConvolutionKernel", "")),
         "image_type": list(first.get("ImageType", [])),
-        "gantry_tilt_tag_deg": float(tilt_tag) if tilt_tag not in (None, "") else None,
+        "gantry_tilt_tag_deg": None if math.isnan(tilt_tag) else tilt_tag,
         "shear_angle_deg": round(shear_angle, 3),
         "slice_thickness_mm": sorted({float(t) for t in thickness}),
         "source_gaps_mm": [round(float(g), 4) for g in gaps],

@@ -88,8 +88,10 @@ def choose_series(scan: FolderScan, series: str | int | None = None, allow_non_c
             several candidates that cannot be told apart.
     """
     if not scan.series:
-        skipped = f" ({len(scan.skipped)} files passed over: not DICOM images)" if scan.skipped else ""
-        raise InputError(scan.folder, f"no DICOM image series found{skipped}")
+        listed = "; ".join(f"{name}: {reason}" for name, reason in list(scan.skipped.items())[:5])
+        more = f"; and {len(scan.skipped) - 5} more" if len(scan.skipped) > 5 else ""
+        looked = f" among {len(scan.skipped)} files ({listed}{more})" if scan.skipped else " (no files)"
+        raise InputError(scan.folder, f"no DICOM image series found{looked}")
     if series is not None:
         wanted = str(series)
         hits = [s for s in scan.series if _matches(s, wanted)]

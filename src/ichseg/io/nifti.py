@@ -12,6 +12,33 @@ from .errors import InputError
 from .volume import Volume
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
+AIR_HU = -1024
+SHEAR_TOLERANCE_DEG = 0.5  # axes further than this from perpendicular are reported as a sheared grid
+
+
+def _usable(affine: np.ndarray | None) -> bool:
+    return affine is not None and bool(np.all(np.isfinite(affine))) and abs(np.linalg.det(affine[:3, :3])) > 1e-9
+
+
+def _choose_affine(path: Path, image) -> tuple[np.ndarray, list[str]]:
+    """nibabel's affine (sform, else qform, else pixdim), or the other stored one when it is
+    singular or not finite; refused when none can place the voxels."""
+    affine = image.affine
+    if _usable(affine):
+        return affine, []
+    for name, (other, code) in (("qform", image.get_qform(coded=True)), ("sform", image.get_sform(coded=True))):
+        if code and _usable(other):
+            return other, [f"the header's main affine is singular or not finite: the {name} is used instead"]
+    pixdim = [float(v) for v in image.header["pixdim"][1:4]]
+    raise InputError(path, f"no usable voxel-to-world transform (affine singular or not finite; voxel size {pixdim} mm)"
+                     ": volumes cannot be measured")
+
+
+def _shear_degrees(affine: np.ndarray) -> float:
+    """Largest departure from 90 degrees between two voxel axes."""
+    axes = affine[:3, :3] / np.linalg.norm(affine[:3, :3], axis=0)
+    cosines = np.abs([axes[:, 0] @ axes[:, 1], axes[:, 0] @ axes[:, 2], axes[:, 1] @ axes[:, 2]])
+    return float(np.degrees(np.arcsin(np.clip(cosines.max(), 0, 1))))
 
 
 def is_nifti_path(path: str | Path) -> bool:
@@ -19,14 +46,18 @@ def is_nifti_path(path: str | Path) -> bool:
     return str(path).lower().endswith(NIFTI_SUFFIXES)
 
 
-def read_nifti(path: str | Path) -> Volume:
+def read_nifti(path: str | Path, *, nan_as_air: bool = True) -> Volume:
     """Read a 3D NIfTI image (or a 4D one with a single volume).
 
     Integer data without scaling stays integer (int16 CT stays int16); scaled or
-    floating data becomes float32.
+    floating data becomes float32. NaN or infinite voxels are set to air (-1024 HU) and a
+    singular affine is replaced by the header's other one, each with a warning; a sheared
+    grid is reported. Label maps are read with ``nan_as_air=False`` (NaN stays NaN, for
+    the caller to refuse).
 
     Raises:
-        InputError: the file is missing, unreadable, truncated or not 3D.
+        InputError: the file is missing, unreadable, truncated or not 3D, or no stored
+            transform can place its voxels.
     """
     path = Path(path)
     if not path.is_file():
@@ -46,6 +77,16 @@ def read_nifti(path: str | Path) -> Volume:
         array = array[..., 0]
     if array.ndim != 3:
         raise InputError(path, f"expected a 3D image, got shape {array.shape}")
+    affine, warnings = _choose_affine(path, image)
+    if nan_as_air and np.issubdtype(array.dtype, np.floating):
+        bad = ~np.isfinite(array)
+        if bad.any():
+            array = np.where(bad, np.float32(AIR_HU), array)
+            warnings.append(f"{int(bad.sum())} voxels are NaN or infinite ({bad.mean():.1%}): set to air ({AIR_HU} HU)")
+    shear = _shear_degrees(affine)
+    if shear > SHEAR_TOLERANCE_DEG:
+        warnings.append(f"sheared voxel grid (axes {shear:.1f} degrees from perpendicular): "
+                        "measurements assume the stored affine is right")
     sform, sform_code = image.get_sform(coded=True)
     qform, qform_code = image.get_qform(coded=True)
     metadata = {
@@ -54,7 +95,7 @@ def read_nifti(path: str | Path) -> Volume:
         "sform_code": int(sform_code),
         "qform_code": int(qform_code),
     }
-    return Volume(np.ascontiguousarray(array), image.affine, metadata)
+    return Volume(np.ascontiguousarray(array), affine, metadata, warnings)
 
 
 def write_nifti(volume: Volume, path: str | Path, dtype: np.dtype | type | None = None) -> Path:

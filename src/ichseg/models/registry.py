@@ -37,5 +37,14 @@ def count_parameters(module: nn.Module) -> int:
 
 
 def size_multiple(name: str, spatial_dims: int) -> tuple[int, ...]:
-    """Per-axis divisor of input sizes for the default configuration of ``name``."""
-    return tuple(MODELS.entry(name).metadata["size_multiple"][spatial_dims])
+    """Per-axis divisor of input sizes for the default configuration of ``name``.
+
+    Raises:
+        ValueError: ``name`` has no ``spatial_dims`` version (e.g. a 2D network asked for 3D).
+    """
+    entry = MODELS.entry(name)
+    if spatial_dims not in entry.metadata["size_multiple"]:
+        dims = ", ".join(f"{d}D" for d in entry.metadata["dims"])
+        raise ValueError(f"model {name!r} is {dims} only, not {spatial_dims}D "
+                         f"(pass --config {entry.metadata['dims'][0]}d)")
+    return tuple(entry.metadata["size_multiple"][spatial_dims])

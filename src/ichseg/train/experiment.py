@@ -74,8 +74,13 @@ def make_splits(dataset: str | Path, output: Path, config: TrainingConfig) -> di
             strata = {c["case"]: dominant_class(c["class_voxels"]) for c in fingerprint["cases"]}
             return {"scheme": "holdout", "split": stratified_split(cases, strata, seed=config.seed,
                                                                    patients=patients)}
-        return {"scheme": "kfold", "folds": kfold_splits(cases, n_folds=config.n_folds, seed=config.seed,
-                                                         patients=patients)}
+        try:
+            return {"scheme": "kfold", "folds": kfold_splits(cases, n_folds=config.n_folds, seed=config.seed,
+                                                             patients=patients)}
+        except ValueError as error:
+            if str(config.fold) != "all":
+                raise ValueError(f"{error}: train on more cases, or on all of them with --fold all") from None
+            return {"scheme": "all", "note": f"no folds ({error}); --fold all trains on every case"}
 
     return load_or_create(output / "splits.json", create)
 
@@ -107,7 +112,10 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
     splits = json.loads((output / "splits.json").read_text())
     entries = {entry.case: entry for entry in list_dataset_cases(dataset)}
     train_names, val_names, folder = fold_cases(splits, config.fold, list(entries))
-    trainer_class = TRAINERS.entry(config.trainer).builder
+    try:
+        trainer_class = TRAINERS.entry(config.trainer).builder
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
     trainer = trainer_class([entries[c] for c in train_names], [entries[c] for c in val_names], output / folder,
                             config, plan, context=context, cache=output / "preprocessed", progress=progress)
     summary = trainer.fit(resume=resume)
