@@ -294,3 +294,27 @@ def test_two_predicts_into_one_folder_at_once(tmp_path, tiny_bundle):
         table = list(csv.DictReader(stream))
     assert sorted(row["case"] for row in table) == sorted(names) and {row["status"] for row in table} == {"ok"}
     assert not [p for p in out.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def test_real_scans_the_model_should_not_be_trusted_on_are_flagged(tmp_path, capsys, ge_folder, philips_study):
+    """The real GE head stored as most scanners store CT (HU + 1024, intercept -1024) with
+    its rescale tags then stripped (stored values read as HU), and the real Philips
+    geometric phantom: both are read, and both are flagged."""
+    import pydicom
+
+    stripped = tmp_path / "ge_no_rescale"
+    stripped.mkdir()
+    for path in sorted(ge_folder.glob("*.dcm")):
+        dataset = pydicom.dcmread(path)
+        assert dataset.RescaleIntercept == 0 and dataset.RescaleSlope == 1  # GE stores HU as they are
+        dataset.PixelData = (dataset.pixel_array.astype(np.int16) + 1024).astype(np.int16).tobytes()
+        del dataset.RescaleSlope, dataset.RescaleIntercept
+        dataset.save_as(stripped / path.name)
+    assert main(["info", str(stripped), "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("have no RescaleSlope/RescaleIntercept" in w for w in warnings)
+    # air now reads about +24 HU: the tilt canvas is still -1024, so the flag is the body size
+    assert any("air not stored as -1000 HU" in w for w in warnings)
+    assert main(["info", str(philips_study), "--json"]) == 0
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert any("little brain-like tissue" in w for w in warnings)

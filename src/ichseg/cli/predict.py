@@ -29,13 +29,20 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="keep edema (PHE) components that touch no IPH (default: removed)")
 
 
+def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
+    try:
+        return PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth,
+                                 edema_needs_hematoma=not args.keep_isolated_edema)
+    except ValueError as error:
+        raise SystemExit(f"ichseg predict: {error}") from None
+
+
 def build_predictor(args: argparse.Namespace) -> Predictor:
     from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
     from ..train.distributed import resolve_device  # noqa: PLC0415  (heavy, imported on use)
+    postprocessing = postprocessing_config(args)
     try:
-        postprocessing = PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth,
-                                           edema_needs_hematoma=not args.keep_isolated_edema)
         on_cpu = resolve_device(args.device).type == "cpu"
         bundles = [load_bundle(name, program=on_cpu) for name in args.model]
         return Predictor(bundles, device=args.device, tta=args.tta, fast=args.fast, postprocessing=postprocessing)
@@ -57,7 +64,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..infer.output_folder import OutputFolder  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.run import predict_inputs  # noqa: PLC0415  (heavy, imported on use)
-    OutputFolder(args.output)  # an unusable output folder is refused before the model is loaded
+    postprocessing_config(args)  # bad options, then an unusable output folder, are refused before the model loads
+    OutputFolder(args.output)
     predictor = build_predictor(args)
     rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers,
                           read_options=read_options(args))

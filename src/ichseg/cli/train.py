@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 
+from ..io.errors import InputError
+
 from ..train.planner import DEFAULT_MEMORY_GB
 from ..train.recipes import RECIPES, recipe_settings
 
@@ -60,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = run_training(args.dataset, args.output, config, context=context, memory_gb=args.memory_gb,
                                resume=args.resume, progress=not args.no_progress)
+    except InputError:
+        raise  # names its file; main() prints it
     except ValueError as error:  # a setting or dataset that cannot train (folds, dims, trainer): one line
         raise SystemExit(f"ichseg train: {error}") from None
     finally:

@@ -91,7 +91,8 @@ def input_quality_warnings(volume: Volume) -> list[str]:
     section = _largest_section_cm2(body, spacing)
     if section > MAX_HEAD_AREA_CM2:
         warnings.append(f"the body is larger than a head (largest axial section {section:.0f} cm2, a head has at "
-                        f"most about {MAX_HEAD_AREA_CM2:.0f}): a chest or body CT? The model is for head CT only")
+                        f"most about {MAX_HEAD_AREA_CM2:.0f}): a chest or body CT, or air not stored as -1000 HU? "
+                        "The model is for head CT only")
     if lung > MAX_LUNG_FRACTION_OF_BODY:
         warnings.append(f"lung-like tissue ({LUNG_RANGE_HU[0]:.0f} to {LUNG_RANGE_HU[1]:.0f} HU) fills {lung:.0%} of "
                         "the body's sections: a chest CT or a phantom? The model is for head CT only")
