@@ -68,6 +68,16 @@ def test_info_refuses_or_warns_on_every_reader_kind(corpus, capsys):
     assert snapshot(root / "inputs") == before
 
 
+@pytest.mark.parametrize("name", ["degenerate orientation", "zero pixdim / singular affine", "NaN slice position",
+                                  "folder of random bytes"])
+def test_a_refusal_is_one_line_on_stderr_in_a_real_process(corpus, name):
+    """Library warnings and log messages (numpy, nibabel) would add lines that capsys misses."""
+    kind = next(k for k in corpus[1] if k.name == name)
+    result = subprocess.run([*ICHSEG, "info", str(kind.path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert re.search(kind.problem, _error_line(result.stderr))
+
+
 def test_good_inputs_get_no_quality_warning(corpus, capsys, ge_folder):
     root, _ = corpus
     for path in (root / "inputs" / "head_good.nii.gz", ge_folder):

@@ -84,7 +84,8 @@ class DicomSeriesInfo:
             return None
         row, col = np.array(self.first.orientation[:3]), np.array(self.first.orientation[3:])
         normal = np.cross(row, col)
-        return normal / np.linalg.norm(normal)
+        length = np.linalg.norm(normal)
+        return normal / length if length > 1e-6 else None  # a degenerate orientation: the reader refuses it
 
     @property
     def z_coverage_mm(self) -> float:

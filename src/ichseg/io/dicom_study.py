@@ -48,7 +48,8 @@ def rejection_reason(series: DicomSeriesInfo, allow_non_ct: bool = False) -> str
         return f"{'/'.join(image_type[:2])} images (not ORIGINAL/PRIMARY)"
     normal = series.slice_normal
     if normal is None:
-        return "no slice orientation"
+        return ("ImageOrientationPatient does not give two independent directions" if series.first.orientation
+                else "no slice orientation")
     if abs(normal[2]) < AXIAL_COSINE:
         return "not axial (a reformat or a localizer)"
     if series.n_files < 2:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.imageglobals import logger as nibabel_logger
 
 from .atomic import atomic_path
 from .errors import InputError
@@ -13,6 +16,7 @@ from .volume import Volume
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 AIR_HU = -1024
+_QUIET_NIBABEL = threading.Lock()  # readers in threads (predict --workers) restore the logger's level in order
 SHEAR_TOLERANCE_DEG = 0.5  # axes further than this from perpendicular are reported as a sheared grid
 
 
@@ -29,9 +33,8 @@ def _choose_affine(path: Path, image) -> tuple[np.ndarray, list[str]]:
     for name, (other, code) in (("qform", image.get_qform(coded=True)), ("sform", image.get_sform(coded=True))):
         if code and _usable(other):
             return other, [f"the header's main affine is singular or not finite: the {name} is used instead"]
-    pixdim = [float(v) for v in image.header["pixdim"][1:4]]
-    raise InputError(path, f"no usable voxel-to-world transform (affine singular or not finite; voxel size {pixdim} mm)"
-                     ": volumes cannot be measured")
+    raise InputError(path, "no usable voxel-to-world transform (the affines are singular or not finite: a voxel "
+                     "size of 0?): volumes cannot be measured")
 
 
 def _shear_degrees(affine: np.ndarray) -> float:
@@ -59,6 +62,17 @@ def read_nifti(path: str | Path, *, nan_as_air: bool = True) -> Volume:
         InputError: the file is missing, unreadable, truncated or not 3D, or no stored
             transform can place its voxels.
     """
+    # nibabel logs header repairs (zero pixdim ...) on stderr; the problems are reported here instead
+    with _QUIET_NIBABEL:
+        level = nibabel_logger.level
+        nibabel_logger.setLevel(logging.CRITICAL)
+        try:
+            return _read_nifti(Path(path), nan_as_air)
+        finally:
+            nibabel_logger.setLevel(level)
+
+
+def _read_nifti(path: Path, nan_as_air: bool) -> Volume:
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
