@@ -30,7 +30,7 @@ MAX_HEAD_AREA_CM2 = 400.0  # the largest axial section of an adult head is about
 LUNG_RANGE_HU = (-950.0, -600.0)
 MAX_LUNG_FRACTION_OF_BODY = 0.15  # paranasal sinuses and mastoids stay far below this
 OPENING_MM = 5.0  # separates the head from thin table and headrest parts before measuring its size
-MAX_SAMPLED_VOXELS = 4_000_000
+MAX_SAMPLED_VOXELS = 1_000_000  # 0.06 s on the GE head (0.4 s at 4 M, same warnings)
 
 
 def _sampled(volume: Volume) -> tuple[np.ndarray, tuple[float, float, float]]:
