@@ -1,4 +1,4 @@
-"""``ichseg predict -i IN -o OUT``: segment and quantify hemorrhage (DESIGN section 3)."""
+"""``ichseg predict -i IN -o OUT``: segment and quantify hemorrhage (outputs: docs/reference/output-folder.md)."""
 
 from __future__ import annotations
 

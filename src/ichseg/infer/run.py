@@ -1,5 +1,5 @@
 """``predict_inputs``: every case of an input path through the predictor, with the
-output contract of ``docs`` (one folder per case, ``summary.csv``, ``run.json``).
+output contract in docs/reference/output-folder.md (one folder per case, ``summary.csv``, ``run.json``).
 
 A case that fails is a row with ``status=error`` and its reason; the others finish. A case
 folder is composed under a temporary name and renamed when complete, so a folder that
