@@ -275,10 +275,9 @@ def read_dicom_series(
     if sheared:
         stack, canvas_origin = _remove_shear(stack, in_plane, (d_col, d_row))
         shear_angle = math.degrees(math.atan2(np.linalg.norm(in_plane[-1]), distances[-1] - distances[0]))
-        warnings.append(
-            f"gantry tilt {shear_angle:.1f} degrees (tag: {'none' if math.isnan(tilt_tag) else tilt_tag}): slices shifted in-plane to remove the shear; "
-            "the grid keeps the tilted image planes"
-        )
+        tag = "none" if math.isnan(tilt_tag) else tilt_tag
+        warnings.append(f"gantry tilt {shear_angle:.1f} degrees (tag: {tag}): slices shifted in-plane to remove the "
+                        "shear; the grid keeps the tilted image planes")
 
     resampled = False
     if single:

@@ -16,8 +16,19 @@ from .volume import Volume
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 AIR_HU = -1024
-_QUIET_NIBABEL = threading.Lock()  # readers in threads (predict --workers) restore the logger's level in order
 SHEAR_TOLERANCE_DEG = 0.5  # axes further than this from perpendicular are reported as a sheared grid
+_reading = threading.local()
+
+
+class _QuietWhileReading(logging.Filter):
+    """Drops nibabel's log lines (header repairs such as a zero pixdim) emitted by a thread
+    inside :func:`read_nifti`, which reports those problems itself in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_reading, "active", False)
+
+
+nibabel_logger.addFilter(_QuietWhileReading())
 
 
 def _usable(affine: np.ndarray | None) -> bool:
@@ -62,14 +73,11 @@ def read_nifti(path: str | Path, *, nan_as_air: bool = True) -> Volume:
         InputError: the file is missing, unreadable, truncated or not 3D, or no stored
             transform can place its voxels.
     """
-    # nibabel logs header repairs (zero pixdim ...) on stderr; the problems are reported here instead
-    with _QUIET_NIBABEL:
-        level = nibabel_logger.level
-        nibabel_logger.setLevel(logging.CRITICAL)
-        try:
-            return _read_nifti(Path(path), nan_as_air)
-        finally:
-            nibabel_logger.setLevel(level)
+    _reading.active = True
+    try:
+        return _read_nifti(Path(path), nan_as_air)
+    finally:
+        _reading.active = False
 
 
 def _read_nifti(path: Path, nan_as_air: bool) -> Volume:
