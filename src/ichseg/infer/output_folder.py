@@ -8,7 +8,8 @@
   ``OUT/.ichseg.lock`` (a few milliseconds each), so two runs into one folder interleave
   whole cases; ``summary.csv`` is merged: this run's rows replace the rows of the same
   cases and the other cases' rows are kept.
-- Temporary folders left by a killed run (its process is gone) are removed by the next.
+- Temporary folders left by a killed run (its process on this machine is gone) are
+  removed by the next; those of other machines writing to a shared folder are left alone.
 
 Example:
     >>> import tempfile
@@ -25,7 +26,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,6 +44,8 @@ except ImportError:  # pragma: no cover
 
 LOCK_NAME = ".ichseg.lock"
 STAGING_MARK = ".tmp-"
+OLD_MARK = ".old-"
+HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
 
 
 def _alive(pid: int) -> bool:
@@ -88,28 +93,33 @@ class OutputFolder:
 
     def staging(self, case: str) -> Path:
         """A new, empty temporary folder for ``case``, owned by this process."""
-        folder = self.path / f".{case}{STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        folder = self.path / f".{case}{STAGING_MARK}{self._owner()}"
         folder.mkdir()
         return folder
 
     def publish(self, staging: Path, case: str) -> None:
         """Replace ``OUT/case`` by the complete ``staging`` folder."""
         final = self.path / case
-        old = self.path / f".{case}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        old = self.path / f".{case}{OLD_MARK}{self._owner()}"
         with self.locked():
             if final.exists():
                 final.rename(old)
             staging.rename(final)
         shutil.rmtree(old, ignore_errors=True)
 
+    @staticmethod
+    def _owner() -> str:
+        return f"{HOST}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
     def _remove_stale_staging(self) -> None:
         with self.locked():
             for entry in self.path.iterdir():
-                marker = STAGING_MARK if STAGING_MARK in entry.name else ".old-" if ".old-" in entry.name else None
+                marker = next((m for m in (STAGING_MARK, OLD_MARK) if m in entry.name), None)
                 if not (entry.name.startswith(".") and marker and entry.is_dir()):
                     continue
-                pid = entry.name.rsplit(marker, 1)[1].split("-")[0]
-                if pid.isdigit() and not _alive(int(pid)):
+                host, _, rest = entry.name.rsplit(marker, 1)[1].partition("-")
+                pid = rest.split("-")[0]
+                if host == HOST and pid.isdigit() and not _alive(int(pid)):
                     shutil.rmtree(entry, ignore_errors=True)
 
     def merge_summary(self, rows: Sequence[dict], columns: Sequence[str], name: str = "summary.csv") -> list[dict]:
