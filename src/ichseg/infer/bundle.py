@@ -17,6 +17,7 @@ which hold tensors and nothing that runs.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import warnings
 from dataclasses import dataclass
@@ -87,6 +88,19 @@ def _verified(path: Path, expected: str) -> Path:
         raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
                          f"({expected[:12]}...): the file is damaged or was replaced")
     return path
+
+
+def _trusted_program(path: Path, expected: str) -> io.BytesIO:
+    """The program's bytes, read once and checked against ``expected`` (one of
+    :data:`TRUSTED_PROGRAMS`), so that the file cannot be swapped between check and load."""
+    if not path.is_file():
+        raise ValueError(f"{path}: missing, but bundle.json lists it (SHA-256 {expected[:12]}...)")
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    if checksum != expected or checksum not in TRUSTED_PROGRAMS:
+        raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
+                         f"({expected[:12]}...): the file is damaged or was replaced")
+    return io.BytesIO(data)
 
 
 def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
@@ -161,7 +175,8 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     name = str(description.get("name", folder.name))
     _verified(weights_path, description["sha256"])
     if program and description.get("program_sha256") in TRUSTED_PROGRAMS:
-        exported = torch.export.load(str(_verified(folder / PROGRAM, description["program_sha256"])))
+        trusted = _trusted_program(folder / PROGRAM, description["program_sha256"])
+        exported = torch.export.load(trusted)  # only bytes whose SHA-256 is fixed in this source file
         return ModelBundle(name, exported.module(), description, exported=True)
     from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
 
