@@ -149,7 +149,7 @@ def test_a_symlink_back_into_a_batch_folder_is_not_followed(tmp_path, tiny_bundl
 def bundles(tmp_path, tiny_bundle):
     """Broken copies of the tiny bundle."""
     made = {}
-    for name in ("crafted", "swapped", "bad_json", "unknown_net"):
+    for name in ("crafted", "swapped", "bad_json", "unknown_net", "garbage_weights"):
         made[name] = tmp_path / name
         shutil.copytree(tiny_bundle, made[name])
     (made["crafted"] / PROGRAM).write_bytes(b"PK\x03\x04 a program written by someone else")
@@ -160,6 +160,9 @@ def bundles(tmp_path, tiny_bundle):
     data[-3] ^= 0x55
     (made["swapped"] / WEIGHTS).write_bytes(bytes(data))
     (made["bad_json"] / "bundle.json").write_text('{"name": "x", ')
+    (made["garbage_weights"] / WEIGHTS).write_bytes(b"not a safetensors file")  # with a matching checksum
+    (made["garbage_weights"] / "bundle.json").write_text(json.dumps(
+        {**description, "sha256": sha256_of(made["garbage_weights"] / WEIGHTS)}))
     (made["unknown_net"] / "bundle.json").write_text(json.dumps(
         {**description, "network": {**description["network"], "model": "builtins:eval"}}))
     made["not_a_bundle"] = tmp_path / "empty_bundle"
@@ -172,6 +175,7 @@ def bundles(tmp_path, tiny_bundle):
     ("bad_json", r"bundle\.json: not a readable bundle description"),
     ("unknown_net", r"bundle\.json: the network it describes cannot be built .*unknown model 'builtins:eval'"),
     ("not_a_bundle", r"empty_bundle: not a model bundle"),
+    ("garbage_weights", r"model\.safetensors: weights do not fit the network"),
 ])
 def test_predict_refuses_broken_bundles_in_one_line(tmp_path, bundles, name, problem):
     scan = write_head(tmp_path / "head.nii.gz")

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save_file
 
 from ..labels import LABELS
 
@@ -80,27 +82,17 @@ def _checkpoint_weights(checkpoint: dict, use_ema: bool = True) -> dict:
     return checkpoint["model"]
 
 
-def _verified(path: Path, expected: str) -> Path:
-    if not path.is_file():
-        raise ValueError(f"{path}: missing, but bundle.json lists it (SHA-256 {expected[:12]}...)")
-    checksum = sha256_of(path)
-    if checksum != expected:
-        raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
-                         f"({expected[:12]}...): the file is damaged or was replaced")
-    return path
-
-
-def _trusted_program(path: Path, expected: str) -> io.BytesIO:
-    """The program's bytes, read once and checked against ``expected`` (one of
-    :data:`TRUSTED_PROGRAMS`), so that the file cannot be swapped between check and load."""
+def _read_verified(path: Path, expected: str) -> bytes:
+    """The bytes of ``path``, read once and checked against ``expected`` (SHA-256), so the
+    file that is used is the file that was checked."""
     if not path.is_file():
         raise ValueError(f"{path}: missing, but bundle.json lists it (SHA-256 {expected[:12]}...)")
     data = path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
-    if checksum != expected or checksum not in TRUSTED_PROGRAMS:
+    if checksum != expected:
         raise ValueError(f"{path}: checksum {checksum[:12]}... does not match bundle.json "
                          f"({expected[:12]}...): the file is damaged or was replaced")
-    return io.BytesIO(data)
+    return data
 
 
 def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
@@ -173,10 +165,10 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
         raise ValueError(f"{folder}: not a model bundle (needs {DESCRIPTION} and {WEIGHTS})")
     description = read_description(folder)
     name = str(description.get("name", folder.name))
-    _verified(weights_path, description["sha256"])
+    weights = _read_verified(weights_path, description["sha256"])
     if program and description.get("program_sha256") in TRUSTED_PROGRAMS:
-        trusted = _trusted_program(folder / PROGRAM, description["program_sha256"])
-        exported = torch.export.load(trusted)  # only bytes whose SHA-256 is fixed in this source file
+        trusted = _read_verified(folder / PROGRAM, description["program_sha256"])
+        exported = torch.export.load(io.BytesIO(trusted))  # bytes whose SHA-256 is fixed in this source file
         return ModelBundle(name, exported.module(), description, exported=True)
     from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
 
@@ -186,9 +178,9 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
         raise ValueError(f"{folder / DESCRIPTION}: the network it describes cannot be built "
                          f"({type(error).__name__}: {error})") from None
     try:
-        state = {k: v.float() for k, v in load_file(str(weights_path)).items()}
+        state = {k: v.float() for k, v in load_safetensors(weights).items()}
         network.load_state_dict(state)
-    except (RuntimeError, ValueError, OSError) as error:
+    except (RuntimeError, ValueError, SafetensorError) as error:
         raise ValueError(f"{weights_path}: weights do not fit the network in {DESCRIPTION} "
                          f"({str(error).splitlines()[0]})") from None
     return ModelBundle(name, network.eval(), description)
