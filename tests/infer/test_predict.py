@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from ichseg.infer.bundle import load_bundle
-from ichseg.infer.predictor import Predictor
 from ichseg.infer.output_folder import LOCK_NAME
+from ichseg.infer.predictor import Predictor
 from ichseg.infer.run import SUMMARY_COLUMNS, predict_inputs
 from ichseg.io import Volume, read_volume, write_nifti
+from ichseg.labels import LABELS
 
 CLASSES = ("IPH", "IVH", "SAH", "SDH", "EDH", "PHE")
 
@@ -75,7 +76,10 @@ def test_single_slice_and_dicom_seg(tmp_path, predictor, ge_folder):
     rows = predict_inputs(ge_folder, tmp_path / "series", predictor, dicom_seg=True, progress=False)
     assert rows[0]["status"] == "ok", rows[0]["error"]
     segmentation = hd.seg.segread(tmp_path / "series" / "ge_head_ct" / "segmentation.dcm")
-    assert segmentation.number_of_segments == 6
+    labels = np.asarray(nib.load(tmp_path / "series" / "ge_head_ct" / "segmentation.nii.gz").dataobj)
+    found = {LABELS[int(v)] for v in np.unique(labels) if v}
+    names = {segmentation.get_segment_description(n).segment_label for n in segmentation.segment_numbers}
+    assert names and names <= found  # one segment per class found, none for absent classes
     assert len(segmentation.get_source_image_uids()) == 28
 
 
@@ -86,10 +90,13 @@ def test_study_folder_input(tmp_path, predictor, philips_study):
     assert segmentation.shape == read_volume(philips_study).shape
 
 
-def test_dicom_seg_needs_dicom_input(tmp_path, predictor):
+def test_dicom_seg_of_a_nifti_input_is_a_warning_and_everything_else_is_written(tmp_path, predictor):
     rows = predict_inputs(_nifti(tmp_path / "a.nii.gz"), tmp_path / "out", predictor, dicom_seg=True,
                           progress=False)
-    assert rows[0]["status"] == "error" and "DICOM" in rows[0]["error"]
+    assert rows[0]["status"] == "ok" and "--dicom-seg needs a DICOM input" in rows[0]["warnings"]
+    case = tmp_path / "out" / "a"
+    assert sorted(p.name for p in case.iterdir()) == ["preview.png", "segmentation.nii.gz", "volumes.json"]
+    assert any("segmentation.dcm not written" in w for w in json.loads((case / "volumes.json").read_text())["warnings"])
 
 
 def test_ensemble_tta_and_damaged_bundle(tmp_path, tiny_bundle):

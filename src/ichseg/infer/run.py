@@ -51,18 +51,20 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         volume = read_volume(case.path, **read_options)
         volume.warnings.extend(input_quality_warnings(volume))
         labels = predictor.predict(volume)
+        files = volume.metadata.get("files")
+        seg_source = dicom_seg and volume.metadata.get("format") == "dicom" and files
+        if dicom_seg and not seg_source:  # everything else is still written
+            volume.warnings.append("--dicom-seg needs a DICOM input: segmentation.dcm not written "
+                                   f"(this input is {volume.metadata.get('format', 'not DICOM')})")
         # the reader's and the quality checks' warnings travel with every number
         volumes = quantify_labels(labels.array, labels.spacing) | {"warnings": list(volume.warnings)}
         temporary = output.staging(case.case)
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype="uint8")
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
-        if dicom_seg:
+        if seg_source:
             from ..io.dicom_seg import write_dicom_seg  # noqa: PLC0415  (highdicom only when asked for)
 
-            files = volume.metadata.get("files")
-            if volume.metadata.get("format") != "dicom" or not files:
-                raise InputError(case.path, "--dicom-seg needs a DICOM input")
             write_dicom_seg(labels, files, temporary / "segmentation.dcm")
         output.publish(temporary, case.case)
         row.update({"any_hemorrhage_ml": volumes["any_hemorrhage_ml"],
