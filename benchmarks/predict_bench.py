@@ -2,7 +2,13 @@
 and peak resident memory of the whole command (Python start-up, imports, reading,
 inference, writing every output), and the blood it finds on this normal scan.
 
-Targets: <= 15 s and <= 2.5 GB on 2 CPU cores; total predicted blood <= 0.5 mL.
+Also: where each second goes (``benchmarks/predict_phases.py`` in a fresh process: imports,
+model load, read, network alone, the rest of the predictor, outputs), the start-up share
+(everything before the first case begins), the network's FLOP count against this
+machine's measured float32 matmul rate (a lower bound for the network's time), and how
+the time grows with slices (the same head resampled to 0.6 mm: ~250 slices).
+
+Targets (issue #24): <= 2.5 s and <= 1.0 GB on 2 quiet CPU cores; total predicted blood <= 0.5 mL.
 Writes ``benchmarks/results/predict_bench.json``.
 
 Usage: ``python benchmarks/predict_bench.py [--repeats 3] [--model default]``
@@ -26,10 +32,10 @@ from ichseg.resources import example_path
 RESULTS = Path(__file__).parent / "results" / "predict_bench.json"
 
 
-def run_once(arguments: list[str]) -> dict:
+def run_once(arguments: list[str], source: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
-        command = [sys.executable, "-m", "ichseg", "predict", "-i", str(example_path("ge_head_ct")), "-o", folder,
-                   *arguments]
+        command = [sys.executable, "-m", "ichseg", "predict", "-i", str(source or example_path("ge_head_ct")),
+                   "-o", folder, *arguments]
         started = time.perf_counter()
         # a fresh process per run so that its peak RSS is its own (RUSAGE_CHILDREN keeps the max of children)
         result = subprocess.run([sys.executable, "-c", (
@@ -48,6 +54,59 @@ def run_once(arguments: list[str]) -> dict:
             "per_class_ml": {k[:-3]: float(v) for k, v in row.items() if k.endswith("_ml") and k != "any_hemorrhage_ml"}}
 
 
+def phases() -> dict:
+    result = subprocess.run([sys.executable, str(Path(__file__).parent / "predict_phases.py"),
+                             str(example_path("ge_head_ct"))], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """This machine's float32 matmul rate with torch's threads (the best of ``repeats``)."""
+    import torch  # noqa: PLC0415
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def _timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def network_gflop(model_slices: int, window: list[int]) -> float:
+    """FLOPs of the bundled network on ``model_slices`` slices of ``window`` (torch's counter)."""
+    import torch  # noqa: PLC0415
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+
+    from ichseg.infer.bundle import load_bundle  # noqa: PLC0415
+
+    bundle = load_bundle("default")
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        bundle.network(torch.zeros(1, bundle.spec["in_channels"], *window))
+    return counter.get_total_flops() * model_slices / 1e9
+
+
+def thin_copy(folder: Path) -> tuple[Path, int]:
+    """The GE head resampled to 0.6 mm slices (linear), as a thin reconstruction would be sized."""
+    import numpy as np  # noqa: PLC0415
+
+    from ichseg.io import read_volume, write_nifti  # noqa: PLC0415
+    from ichseg.preprocess import resample_to_grid  # noqa: PLC0415
+
+    volume = read_volume(example_path("ge_head_ct"))
+    n_slices = int(round((volume.shape[2] - 1) * volume.spacing[2] / 0.6)) + 1
+    affine = volume.affine.copy()
+    affine[:3, 2] *= 0.6 / volume.spacing[2]
+    thin = resample_to_grid(volume, (*volume.shape[:2], n_slices), affine, order=1, cval=-1024.0)
+    path = folder / "ge_head_ct_0.6mm.nii.gz"
+    write_nifti(thin.with_array(np.round(thin.array).astype(np.int16)), path, dtype="int16")
+    return path, n_slices
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -55,6 +114,26 @@ def main() -> None:
     args = parser.parse_args()
     results = {"input": "src/ichseg/resources/ge_head_ct (GE HiSpeed Dual, 28 slices, 18.5 deg tilt)",
                "cpu_count": os.cpu_count(), "affinity": len(os.sched_getaffinity(0)), "modes": {}}
+    profile = phases()
+    results["phases"] = profile
+    first_case = sum(v["s"] for k, v in profile["phases"].items()
+                     if k.startswith(("import", "load model")))
+    results["start_up_s_before_first_case"] = round(first_case, 2)
+    gflop, rate = network_gflop(profile["model_slices"], profile["window"]), matmul_gflops()
+    network_s = profile["phases"]["network alone"]["s"]
+    results["network"] = {"gflop": round(gflop, 1), "matmul_gflop_per_s": round(rate, 1),
+                          "lower_bound_s": round(gflop / rate, 2), "measured_s": network_s,
+                          "achieved_gflop_per_s": round(gflop / network_s, 1)}
+    print("phases", json.dumps({k: v["s"] for k, v in profile["phases"].items()}))
+    print("network", json.dumps(results["network"]))
+    with tempfile.TemporaryDirectory() as folder:
+        thin, n_slices = thin_copy(Path(folder))
+        runs = [run_once(["--model", args.model], source=thin) for _ in range(args.repeats)]
+        results["thin_0.6mm"] = {"slices": n_slices,
+                                 "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+                                 "max_peak_rss_gb": max(r["peak_rss_gb"] for r in runs),
+                                 "any_hemorrhage_ml": runs[0]["any_hemorrhage_ml"], "runs": runs}
+    print("thin", json.dumps({k: v for k, v in results["thin_0.6mm"].items() if k != "runs"}))
     for mode, arguments in (("default", []), ("fast", ["--fast"]), ("tta", ["--tta"])):
         runs = [run_once(["--model", args.model, *arguments]) for _ in range(args.repeats)]
         results["modes"][mode] = {
@@ -64,6 +143,8 @@ def main() -> None:
             "per_class_ml": runs[0]["per_class_ml"], "runs": runs,
         }
         print(mode, json.dumps({k: v for k, v in results["modes"][mode].items() if k != "runs"}))
+    results["thin_over_default_wall"] = round(results["thin_0.6mm"]["median_wall_s"]
+                                              / results["modes"]["default"]["median_wall_s"], 2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}")

@@ -68,3 +68,35 @@ def test_two_and_a_half_d_stacks_neighbours_as_channels():
         assert sample["label"][0, 8, 8] == case.labels[:, :, z].max() or sample["label"][0, 8, 8] > 0
     with pytest.raises(ValueError, match="2D"):
         PatchSampler([case], patch_size=(8, 8, 4), context_slices=1)
+
+
+def test_neighbours_beyond_the_volume_are_the_nearest_slice_as_in_inference():
+    case = _case(shape=(40, 40, 2))
+    case.channels[:] = 10 + np.arange(2, dtype=np.float32)  # slice 0 holds 10, slice 1 holds 11
+    case.background[:] = -5
+    sampler = PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, foreground_probability=0.0, seed=3)
+    seen = set()
+    for index in range(40):
+        below, centre, above = sampler.sample(index)["image"][:, 8, 8]
+        seen.add((float(below), float(centre), float(above)))
+    assert seen <= {(10.0, 10.0, 11.0), (10.0, 11.0, 11.0), (-5.0, -5.0, -5.0)}  # -5: in-plane padding only
+    assert {(10.0, 10.0, 11.0), (10.0, 11.0, 11.0)} <= seen
+
+
+def test_context_dropout_shows_some_patches_as_a_single_slice():
+    case = _case()
+    case.channels[:] = 10 + np.arange(case.labels.shape[2], dtype=np.float32)
+    plain = PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, foreground_probability=1.0, seed=0)
+    dropped = PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, foreground_probability=1.0, seed=0,
+                           context_dropout=0.5)
+    alone = 0
+    for index in range(200):
+        below, centre, above = dropped.sample(index)["image"][:, 8, 8]
+        if below == centre == above:
+            alone += 1
+        else:
+            assert (below, above) == (centre - 1, centre + 1)
+    assert 70 <= alone <= 130
+    assert all(len(set(plain.sample(i)["image"][:, 8, 8].tolist())) == 3 for i in range(50))
+    with pytest.raises(ValueError, match="context_dropout"):
+        PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, context_dropout=1.5)

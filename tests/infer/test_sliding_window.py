@@ -32,10 +32,12 @@ def test_2d_and_2p5d_predict_slice_by_slice():
     np.testing.assert_array_equal(context.argmax(0).numpy(), volume[0] > 0)
 
 
-def test_context_slices_are_neighbours():
-    volume = torch.arange(4.0).reshape(1, 1, 1, 4)
+def test_context_slices_are_neighbours_and_the_nearest_slice_stands_in_for_a_missing_one():
+    volume = torch.arange(4.0).reshape(1, 1, 1, 4) + 10
     stacked = slices_with_context(volume, 1)
-    assert stacked[:, :, 0, 0].tolist() == [[0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 0]]
+    assert stacked[:, :, 0, 0].tolist() == [[10, 10, 11], [10, 11, 12], [11, 12, 13], [12, 13, 13]]
+    single = slices_with_context(volume[..., 2:3], 2)  # one exported slice: it is its own neighbours
+    assert single[:, :, 0, 0].tolist() == [[12, 12, 12, 12, 12]]
 
 
 def test_flip_tta_averages_flipped_passes():

@@ -8,6 +8,9 @@ a voxel of it, so rare classes (EDH, IVH) are seen as often as common ones.
 
 2D models get slices: ``patch_size`` ``(H, W, 1)``; with ``context_slices=k`` the
 ``2k`` neighbouring slices become extra channels (2.5D) and the label is the centre slice.
+A neighbour beyond the volume is the nearest slice, as in inference
+(:mod:`ichseg.preprocess.slice_context`); ``context_dropout`` replaces all neighbours of a
+patch by its centre slice, as a single exported slice looks to the network.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..preprocess.slice_context import replicate_missing_neighbours
 
 MAX_LOCATIONS_PER_CLASS = 10_000
 
@@ -90,7 +95,7 @@ class PatchSampler:
 
     def __init__(self, cases: Sequence[TrainingCase], *, patch_size: Sequence[int], foreground_probability: float = 0.33,
                  samples_per_volume: int = 1, min_foreground_per_volume: int = 0, context_slices: int = 0,
-                 seed: int = 0) -> None:
+                 context_dropout: float = 0.0, seed: int = 0) -> None:
         if not cases:
             raise ValueError("no training cases")
         if len(patch_size) != 3:
@@ -99,12 +104,15 @@ class PatchSampler:
             raise ValueError(f"foreground_probability must be in [0, 1], got {foreground_probability}")
         if context_slices and patch_size[2] != 1:
             raise ValueError("context_slices needs 2D patches (patch_size Z = 1)")
+        if not 0 <= context_dropout <= 1:
+            raise ValueError(f"context_dropout must be in [0, 1], got {context_dropout}")
         self.cases = list(cases)
         self.patch_size = tuple(int(s) for s in patch_size)
         self.foreground_probability = foreground_probability
         self.samples_per_volume = max(1, int(samples_per_volume))
         self.min_foreground = int(min_foreground_per_volume)
         self.context = int(context_slices)
+        self.context_dropout = float(context_dropout)
         self.seed = int(seed)
         self.two_d = self.patch_size[2] == 1
 
@@ -127,6 +135,11 @@ class PatchSampler:
         start = [int(c) - n // 2 for c, n in zip(centre, size)]
         image = crop_with_padding(case.channels, start, size, case.background)
         label = crop_with_padding(case.labels, start, size, 0)
+        if self.two_d and self.context:
+            replicate_missing_neighbours(image, start[2], case.channels.shape[-1])
+            # drawn only when asked for, so that runs without it sample exactly as before
+            if self.context_dropout and rng.random() < self.context_dropout:
+                image[..., :] = image[..., self.context:self.context + 1]
         if self.two_d:
             # (C, X, Y, 2k+1) -> (C * (2k+1), X, Y): neighbours become channels
             image = np.moveaxis(image, -1, 1).reshape(-1, *size[:2])

@@ -26,6 +26,10 @@ from .bundle import SLICE_MULTIPLE, ModelBundle
 from .sliding_window import predict_probabilities
 
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
+# Slices (or 3D windows) per network call. On a CPU a larger batch is no faster (the
+# convolutions already use every core) and holds its activations at once: one slice of
+# the bundled model at 256x320 peaks about 0.25 GB lower than four (benchmarks/predict_bench.py).
+BATCH_SIZE = {"cpu": 1, "cuda": 4}
 BOX_MARGIN = 2  # model-grid voxels around predicted hemorrhage that are mapped back with it
 
 
@@ -60,6 +64,24 @@ def box_grid(volume: Volume, box: tuple[slice, slice, slice]) -> tuple[tuple[int
     affine = volume.affine.copy()
     affine[:3, 3] = volume.affine[:3, :3] @ np.array([s.start for s in box]) + volume.affine[:3, 3]
     return tuple(s.stop - s.start for s in box), affine
+
+
+def winning_classes(probabilities: torch.Tensor) -> np.ndarray:
+    """uint8 argmax over the first axis of ``(K, ...)`` (the first class wins a tie, as
+    ``argmax`` does): one running maximum over the classes, 6x faster than ``torch.argmax``
+    over a volume's probabilities on 2 cores.
+
+    Example:
+        >>> winning_classes(torch.tensor([[0.2, 0.5], [0.7, 0.5], [0.1, 0.0]])).tolist()
+        [1, 0]
+    """
+    best = probabilities[0].clone()
+    winners = torch.zeros(best.shape, dtype=torch.uint8)
+    for value in range(1, len(probabilities)):
+        better = probabilities[value] > best
+        winners[better] = value
+        torch.maximum(best, probabilities[value], out=best)
+    return winners.numpy()
 
 
 def _same_input(a: dict, b: dict) -> bool:
@@ -115,14 +137,15 @@ class Predictor:
             probabilities = predict_probabilities(
                 bundle.network, prepared.channels, patch_size=patch, context_slices=bundle.spec["context_slices"],
                 overlap=overlap, device=self.device, amp=self.device.type == "cuda",
+                batch_size=BATCH_SIZE.get(self.device.type, 4),
                 flip_axes=TTA_FLIPS if self.tta else ())
             total = probabilities if total is None else total.add_(probabilities)
-        return total / len(self.bundles), prepared.grid
+        return (total.div_(len(self.bundles)) if len(self.bundles) > 1 else total), prepared.grid
 
     def predict(self, volume: Volume) -> Volume:
         """uint8 labels on ``volume``'s own grid and affine."""
         probabilities, grid = self.probabilities(volume)
-        winners = probabilities.argmax(0).numpy().astype(np.uint8)
+        winners = winning_classes(probabilities)
         labels = np.zeros(volume.shape, np.uint8)
         box = input_box(grid, winners > 0, volume)
         if box is not None:

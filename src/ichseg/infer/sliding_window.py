@@ -17,22 +17,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..preprocess.slice_context import context_indices
+
 
 def slices_with_context(channels: torch.Tensor, context_slices: int) -> torch.Tensor:
-    """``(C, X, Y, Z)`` -> ``(Z, C * (2k + 1), X, Y)``; missing neighbours are the channel minimum,
-    as in training (:class:`ichseg.data.sampling.PatchSampler`).
+    """``(C, X, Y, Z)`` -> ``(Z, C * (2k + 1), X, Y)``; a missing neighbour is the nearest
+    existing slice, as in training (see :mod:`ichseg.preprocess.slice_context`).
 
     Example:
         >>> slices_with_context(torch.arange(3.0).reshape(1, 1, 1, 3), 1)[:, :, 0, 0].tolist()
-        [[0.0, 0.0, 1.0], [0.0, 1.0, 2.0], [1.0, 2.0, 0.0]]
+        [[0.0, 0.0, 1.0], [0.0, 1.0, 2.0], [1.0, 2.0, 2.0]]
     """
     n_channels, size_x, size_y, n_slices = channels.shape
-    if context_slices:
-        fill = channels.reshape(n_channels, -1).amin(dim=1).reshape(n_channels, 1, 1, 1)
-        pad = fill.expand(n_channels, size_x, size_y, context_slices)
-        channels = torch.cat([pad, channels, pad], dim=3)
-    windows = channels.unfold(3, 2 * context_slices + 1, 1)  # (C, X, Y, Z, 2k+1)
-    return windows.permute(3, 0, 4, 1, 2).reshape(n_slices, -1, size_x, size_y)
+    indices = torch.as_tensor(context_indices(n_slices, context_slices).reshape(-1))
+    # slices first, then whole slices gathered: 3x faster than gathering along the last axis
+    by_slice = channels.permute(3, 0, 1, 2).contiguous().index_select(0, indices)
+    by_slice = by_slice.reshape(n_slices, 2 * context_slices + 1, n_channels, size_x, size_y)
+    return by_slice.transpose(1, 2).reshape(n_slices, -1, size_x, size_y)  # channel = c * (2k + 1) + neighbour
 
 
 def whole_slice_logits(network, slices: torch.Tensor, size: Sequence[int], *, batch_size: int, cval: float,
@@ -53,12 +54,26 @@ def whole_slice_logits(network, slices: torch.Tensor, size: Sequence[int], *, ba
     if extra_x < 0 or extra_y < 0:
         raise ValueError(f"window {list(size)} is smaller than the slices {[size_x, size_y]}")
     padding = (extra_y // 2, extra_y - extra_y // 2, extra_x // 2, extra_x - extra_x // 2)  # last axis first
-    outputs = []
+    logits = None
     for start in range(0, len(slices), batch_size):
         batch = F.pad(slices[start:start + batch_size].to(device), padding, value=cval)
-        logits = network(batch)
-        outputs.append(logits[:, :, padding[2]:padding[2] + size_x, padding[0]:padding[0] + size_y].float().cpu())
-    return torch.cat(outputs)
+        found = network(batch)[:, :, padding[2]:padding[2] + size_x, padding[0]:padding[0] + size_y]
+        if logits is None:  # filled batch by batch: a list joined at the end would hold every logit twice
+            logits = torch.empty((len(slices), found.shape[1], size_x, size_y), dtype=torch.float32)
+        logits[start:start + len(found)] = found.float().cpu()
+    return logits
+
+
+def softmax_(logits: torch.Tensor, dim: int) -> torch.Tensor:
+    """Softmax of ``logits`` along ``dim``, computed in place (a volume's logits are
+    the largest tensor of a prediction; a copy would double the peak memory).
+
+    Example:
+        >>> [[round(p, 4) for p in row] for row in softmax_(torch.tensor([[0.0, 0.0], [1.0, 3.0]]), 1).tolist()]
+        [[0.5, 0.5], [0.1192, 0.8808]]
+    """
+    logits.sub_(logits.amax(dim=dim, keepdim=True)).exp_()
+    return logits.div_(logits.sum(dim=dim, keepdim=True))
 
 
 @torch.no_grad()
@@ -104,9 +119,9 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
                     inputs, roi_size=tuple(int(s) for s in patch_size), sw_batch_size=batch_size,
                     predictor=network, overlap=overlap, mode=blend, sw_device=device, device="cpu", cval=cval)
         logits = logits.float()
-        logits = logits.permute(1, 2, 3, 0) if two_d else logits[0]  # (K, X, Y, Z)
-        probabilities = torch.softmax(logits, dim=0)
+        logits = logits.permute(1, 2, 3, 0) if two_d else logits[0]  # (K, X, Y, Z), a view
+        probabilities = softmax_(logits, dim=0)
         if axes:
             probabilities = probabilities.flip([a + 1 for a in axes])
         total = probabilities if total is None else total.add_(probabilities)
-    return total / len(passes)
+    return total.div_(len(passes)) if len(passes) > 1 else total

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 CORNERS = np.array([[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]])
 
@@ -29,6 +28,8 @@ class LesionMeasurement:
 
 
 def _hull_points(points_mm: np.ndarray) -> np.ndarray:
+    from scipy.spatial import ConvexHull, QhullError  # noqa: PLC0415  (0.25 s import, needed only with blood)
+
     try:
         return points_mm[ConvexHull(points_mm).vertices]
     except (QhullError, ValueError):
