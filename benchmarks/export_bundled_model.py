@@ -47,6 +47,15 @@ TRAINING_COMMANDS = [
     SYNTH_TRAIN,
     "ichseg train synth_train -o bundled_run6 --config-file benchmarks/configs/bundled_model.yaml "
     "--initial-weights STAGE_5_BUNDLE --max-steps 4500",
+    "# stage 8 (issue #16; stage 7 was not shipped): neighbours beyond a volume are the nearest slice, a quarter of "
+    "the patches without neighbours, a quarter as 8-bit windowed exports; fine-tuned from stage 6 on 80 new cases "
+    "(seeds 11 and 13, 40 each, merged into one dataset folder)",
+    "ichseg synth -o synth_s11 -n 40 --seed 11 --base src/ichseg/resources/ge_head_ct --base-fraction 0.35 "
+    "--negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip --shape-part 0/2",
+    "ichseg synth -o synth_s13 -n 40 --seed 13 --base src/ichseg/resources/ge_head_ct --base-fraction 0.35 "
+    "--negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip --shape-part 0/2",
+    "ichseg train synth_train -o robust_run --config-file benchmarks/configs/bundled_model_robust.yaml "
+    "--initial-weights default --max-steps 1500",
 ]
 
 
@@ -64,8 +73,10 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "3 SAH, 4 SDH, 5 EDH, 6 PHE) mapped back onto the input's own grid.",
         f"- Weights: {description['dtype']} safetensors, SHA-256 `{description['sha256']}` "
         f"({description['training']['weights']} weights at step {description['training']['steps']} of the last "
-        "training command below); `model.pt2` holds the same network and weights as a `torch.export` program "
-        f"(SHA-256 `{description.get('program_sha256')}`), which CPU runs load without building the network.", "",
+        "training command below); `model.ts` holds the same network and weights as a traced TorchScript program "
+        f"(SHA-256 `{description.get('program_sha256')}`), which CPU runs load without building the network.",
+        "- Neighbours: a missing neighbour slice (the ends of a volume, a single slice, a few slices) is the nearest "
+        "existing slice, in training and inference (`ichseg.preprocess.slice_context`).", "",
         "## How it was trained",
         "Entirely on synthetic data made by `ichseg synth` (no real labelled hemorrhage CT was available):",
         "procedural heads and the shipped real GE head CT as base anatomy, IPH shapes partly from real",
@@ -74,7 +85,9 @@ def model_card(description: dict, checkpoint: dict) -> str:
         f"Settings: {config['optimizer']} lr {config['lr']}, {config['schedule']} (warm-up {config['warmup_steps']}),",
         f"{config['loss']} loss {json.dumps(config.get('loss_options', {}))}, batch {config['batch_size']} patches "
         f"{config['patch_size']}, foreground probability "
-        f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, seed {config['seed']}.",
+        f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, seed {config['seed']}, "
+        f"context dropout {config.get('context_dropout', 0.0)}, windowed-export simulation "
+        f"{config.get('export_simulation', 0.0)}.",
         "", "## Measured accuracy (held-out synthetic test set)", "",
     ]
     if metrics:

@@ -30,3 +30,28 @@ def test_a_negative_component_threshold_is_refused_before_anything_runs(tmp_path
         main(["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--min-component-ml", "-1"])
     assert "min_component_ml must be 0 (keep all) or more, got -1.0" in str(error.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_png_folder_and_another_series_of_a_study_go_through_predict(tmp_path, tiny_bundle, philips_study):
+    from PIL import Image
+
+    slices = tmp_path / "pngs"
+    slices.mkdir()
+    for k in range(3):
+        Image.fromarray(np.full((48, 40), 100 + 20 * k, np.uint8)).save(slices / f"{k + 1}.png")
+    common = ["--model", str(tiny_bundle), "--device", "cpu"]
+    assert main(["predict", "-i", str(slices), "-o", str(tmp_path / "png_out"), "--window", "40,80",
+                 "--spacing", "0.5,0.5,5", *common]) == 0
+    segmentation = tmp_path / "png_out" / "pngs" / "segmentation.nii.gz"
+    import nibabel as nib
+
+    assert nib.load(segmentation).shape == (40, 48, 3)
+    from ichseg.io import read_volume
+
+    shapes = {}
+    for series in ("201", "100"):  # the axial brain series (the default choice) and the localizer
+        out = tmp_path / f"series_{series}"
+        assert main(["predict", "-i", str(philips_study), "-o", str(out), "--series", series, *common]) == 0
+        shapes[series] = nib.load(out / philips_study.name / "segmentation.nii.gz").shape
+        assert shapes[series] == read_volume(philips_study, series=int(series)).shape
+    assert shapes["201"] != shapes["100"]

@@ -31,6 +31,8 @@ class TrainingConfig:
     loss_options: dict = field(default_factory=dict)
     configuration: str = "3d"
     context_slices: int = 0
+    context_dropout: float = 0.0  # 2.5D: share of patches whose neighbours are their centre slice
+    export_simulation: float = 0.0  # share of patches shown as 8-bit windowed exports (windows scheme, 2D)
     spacing: list | None = None
     patch_size: list | None = None
     batch_size: int | None = None
@@ -86,6 +88,9 @@ class TrainingConfig:
             raise ValueError(f"sampler must be 'patches' or 'ctich_windows', got {self.sampler!r}")
         if self.context_slices and self.configuration != "2d":
             raise ValueError("context_slices (2.5D) needs configuration '2d'")
+        for name in ("context_dropout", "export_simulation"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be 0 or none (no EMA) or below 1 (e.g. 0.999), got {self.ema_decay}")
 

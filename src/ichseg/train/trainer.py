@@ -175,7 +175,26 @@ class SupervisedTrainer:
         return PatchSampler(self.train_cases, patch_size=patch, foreground_probability=config.foreground_probability,
                             samples_per_volume=config.samples_per_volume,
                             min_foreground_per_volume=config.min_foreground_per_volume,
-                            context_slices=config.context_slices, seed=config.seed)
+                            context_slices=config.context_slices, context_dropout=config.context_dropout,
+                            seed=config.seed)
+
+    def build_augmentation(self):
+        """The named pipeline, after the windowed-export simulation when the config asks for it."""
+        config, spec = self.config, self.spec
+        pipeline = build_augmentation(config.augmentation, spec["spatial_dims"])
+        if not config.export_simulation:
+            return pipeline
+        if spec["normalization"].get("scheme") != "windows" or spec["spatial_dims"] != 2:
+            raise ValueError("export_simulation needs a 2D or 2.5D model with the 'windows' intensity scheme")
+        from monai.transforms import Compose  # noqa: PLC0415  (MONAI is imported by the pipeline anyway)
+
+        from ..preprocess.windowing import resolve_windows  # noqa: PLC0415
+        from .export_simulation import RandWindowedExportd  # noqa: PLC0415
+
+        export = RandWindowedExportd("image", prob=config.export_simulation,
+                                     windows=resolve_windows(spec["normalization"]["windows"]),
+                                     slices=2 * spec["context_slices"] + 1)
+        return Compose([export, pipeline])
 
     # -- one step -----------------------------------------------------------------------
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> float:
@@ -255,8 +274,7 @@ class SupervisedTrainer:
         if main:
             (self.output / "config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
         log = RunLog(self.output, resume_step=self.step) if main else None
-        dataset = SampleDataset(self.build_sampler(), build_augmentation(config.augmentation,
-                                                                         self.spec["spatial_dims"]), config.seed)
+        dataset = SampleDataset(self.build_sampler(), self.build_augmentation(), config.seed)
         loader = build_loader(dataset, start_step=self.step, batch_size=self.batch_size, rank=self.context.rank,
                               world_size=self.context.world_size, num_workers=config.num_workers, seed=config.seed)
         self.network.train()
