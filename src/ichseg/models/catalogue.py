@@ -1,7 +1,14 @@
 """What ``ichseg models`` lists: every registered model and loss, with parameter counts
-at the default configuration (1 input channel, the 7 classes of the label schema)."""
+at the default configuration (1 input channel, the 7 classes of the label schema).
+
+Networks are built on PyTorch's ``meta`` device: their parameters have shapes but no
+memory and no initialisation, so counting them costs milliseconds instead of the seconds
+that allocating and initialising a UNETR or Swin UNETR takes.
+"""
 
 from __future__ import annotations
+
+import torch
 
 from ..labels import LABELS
 from ..losses import LOSSES
@@ -10,17 +17,30 @@ from .registry import MODELS, build_model, count_parameters
 DEFAULT_OUT_CHANNELS = len(LABELS)
 
 
+def parameter_count(name: str, dims: int) -> int:
+    """Parameters of model ``name`` at the default configuration, counted without allocating them.
+
+    Example:
+        >>> parameter_count("unet", 2) == count_parameters(build_model("unet", 2, 1, DEFAULT_OUT_CHANNELS))
+        True
+    """
+    try:
+        with torch.device("meta"):
+            return count_parameters(build_model(name, dims, 1, DEFAULT_OUT_CHANNELS))
+    except (NotImplementedError, RuntimeError):  # a builder that computes with real tensors
+        return count_parameters(build_model(name, dims, 1, DEFAULT_OUT_CHANNELS))
+
+
 def model_catalogue() -> list[dict]:
     """One row per model and supported dimensionality."""
     rows = []
     for name in MODELS.names():
         entry = MODELS.entry(name)
         for dims in entry.metadata["dims"]:
-            network = build_model(name, dims, 1, DEFAULT_OUT_CHANNELS)
             rows.append({
                 "name": name,
                 "spatial_dims": dims,
-                "parameters": count_parameters(network),
+                "parameters": parameter_count(name, dims),
                 "input_multiple": list(entry.metadata["size_multiple"][dims]),
                 "deep_supervision": bool(entry.metadata.get("deep_supervision", False)),
                 "description": entry.description,

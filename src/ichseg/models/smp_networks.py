@@ -12,7 +12,11 @@ SMP_MULTIPLE = {2: (32, 32)}
 
 
 def _smp(architecture: str, in_channels, out_channels, config):
-    import segmentation_models_pytorch as smp  # noqa: PLC0415  (slow import, only when an smp model is built)
+    try:
+        import segmentation_models_pytorch as smp  # noqa: PLC0415  (slow import, only when an smp model is built)
+    except ImportError as error:
+        raise ValueError(f"the smp network {architecture} needs segmentation-models-pytorch, an optional "
+                         f"dependency: pip install 'ichseg[smp]' ({error})") from None
 
     architecture = getattr(smp, architecture)
     config = dict(config)
