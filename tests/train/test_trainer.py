@@ -84,6 +84,27 @@ def test_killed_run_resumes_where_an_uninterrupted_run_ends(blob_dataset, tmp_pa
                                rtol=1e-4)
 
 
+def test_a_run_stopped_before_its_first_checkpoint_leaves_one_to_resume_from(blob_dataset, tmp_path):
+    settings = {**FAST, "loss": "dice_ce", "max_steps": 400, "checkpoint_every": 1000, "validate_every": 1000,
+                "log_every": 1, "seed": 3}
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(settings))
+    process = subprocess.Popen(_train_command(blob_dataset, tmp_path / "stopped", config_file),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "stopped" / "fold_0" / "log.csv"
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if log.exists() and len(_losses(log.parent)) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)  # what a scheduler or `kill` sends
+    _, stderr = process.communicate(timeout=60)
+    last = tmp_path / "stopped" / "fold_0" / LAST
+    assert process.returncode != 0 and last.exists(), stderr
+    stopped_at = load_checkpoint(last)["step"]
+    assert 3 <= stopped_at < 400 and "--resume" in stderr
+
+
 def test_two_process_gloo_ddp(blob_dataset, tmp_path):
     settings = {**FAST, "loss": "dice", "max_steps": 6, "checkpoint_every": 3, "validate_every": 6}
     config_file = tmp_path / "config.yaml"

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -224,7 +227,9 @@ class SupervisedTrainer:
         blend = "constant" if self.config.sampler == "ctich_windows" else "gaussian"
         patch = ([self.config.window_size] * 2 if self.config.sampler == "ctich_windows"
                  else self.spec["patch_size"])
-        for case in self.val_cases:
+        cases = tqdm(self.val_cases, desc=f"validation at step {self.step}", unit="case", leave=False,
+                     disable=not (self.progress and self.context.is_main))
+        for case in cases:
             probabilities = predict_probabilities(
                 network, case.channels, patch_size=patch, context_slices=self.spec["context_slices"],
                 overlap=self.config.sliding_window_overlap, blend=blend, device=self.device,
@@ -265,6 +270,34 @@ class SupervisedTrainer:
         if self.context.is_main:
             save_checkpoint(self.output / name, self.state())
 
+    def _train_to_max_steps(self, batches, bar, log) -> None:
+        config, main = self.config, self.context.is_main
+        while self.step < config.max_steps:
+            before = time.perf_counter()
+            images, labels = next(batches)
+            self._waited += time.perf_counter() - before
+            self.recent_losses.append(self.train_step(images, labels))
+            self.step += 1
+            bar.update(1)
+            if main and (self.step % config.log_every == 0 or self.step == config.max_steps):
+                loss = float(np.mean(self.recent_losses))
+                log.log(self.step, "train", {"loss": loss, "lr": self.optimizer.param_groups[0]["lr"]})
+                bar.set_postfix(loss=f"{loss:.4f}")
+            if self.step % config.log_every == 0:
+                self.recent_losses = []
+            if self.val_cases and (self.step % config.validate_every == 0 or self.step == config.max_steps):
+                if main:
+                    before = time.perf_counter()
+                    scores = self.validate()
+                    self._validating += time.perf_counter() - before
+                    log.log(self.step, "val", {f"dice_{k}": v for k, v in scores.items()})
+                    if scores["mean"] > self.best_metric:
+                        self.best_metric, self.best_step = scores["mean"], self.step
+                        self.save(BEST)
+                self.context.barrier()
+            if self.step % config.checkpoint_every == 0 or self.step == config.max_steps:
+                self.save(LAST)
+
     # -- the loop -------------------------------------------------------------------------
     def fit(self, *, resume: bool = False) -> dict:
         """Train to ``config.max_steps`` (continuing from ``checkpoint_last.pt`` with ``resume``)."""
@@ -280,38 +313,31 @@ class SupervisedTrainer:
         self.network.train()
         bar = tqdm(total=config.max_steps, initial=self.step, disable=not (main and self.progress), unit="step",
                    desc=f"{config.model} {config.configuration}")
-        waited, started = 0.0, time.perf_counter()
+        started = time.perf_counter()
         first_step = self.step
-        batches = iter(loader)
-        while self.step < config.max_steps:
-            before = time.perf_counter()
-            images, labels = next(batches)
-            waited += time.perf_counter() - before
-            self.recent_losses.append(self.train_step(images, labels))
-            self.step += 1
-            bar.update(1)
-            if main and (self.step % config.log_every == 0 or self.step == config.max_steps):
-                loss = float(np.mean(self.recent_losses))
-                log.log(self.step, "train", {"loss": loss, "lr": self.optimizer.param_groups[0]["lr"]})
-                bar.set_postfix(loss=f"{loss:.4f}")
-            if self.step % config.log_every == 0:
-                self.recent_losses = []
-            if self.val_cases and (self.step % config.validate_every == 0 or self.step == config.max_steps):
-                if main:
-                    scores = self.validate()
-                    log.log(self.step, "val", {f"dice_{k}": v for k, v in scores.items()})
-                    if scores["mean"] > self.best_metric:
-                        self.best_metric, self.best_step = scores["mean"], self.step
-                        self.save(BEST)
-                self.context.barrier()
-            if self.step % config.checkpoint_every == 0 or self.step == config.max_steps:
+        self._waited = self._validating = 0.0
+        previous_handler = _sigterm_as_interrupt()
+        try:
+            self._train_to_max_steps(iter(loader), bar, log)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: a stopped run always leaves a checkpoint to --resume from
+            if main and self.step > first_step:
                 self.save(LAST)
+                bar.close()
+                print(f"interrupted at step {self.step}: {self.output / LAST} saved; continue with --resume",
+                      file=sys.stderr)
+            raise
+        finally:
+            _restore_sigterm(previous_handler)
+        waited, validating = self._waited, self._validating
         bar.close()
         elapsed = time.perf_counter() - started
         steps = self.step - first_step
         summary = {
             "steps": self.step, "steps_this_run": steps, "seconds": round(elapsed, 2),
-            "steps_per_second": round(steps / elapsed, 4) if elapsed > 0 else None,
+            # validation is timed apart: training steps per second of training time
+            "steps_per_second": round(steps / (elapsed - validating), 4) if elapsed > validating else None,
+            "validation_seconds": round(validating, 2),
             "data_wait_fraction": round(waited / elapsed, 4) if elapsed > 0 else None,
             "best_val_dice": self.best_metric if self.best_step >= 0 else None, "best_step": self.best_step,
             "batch_size": self.batch_size, "patch_size": self.spec["patch_size"], "device": str(self.device),
@@ -323,3 +349,20 @@ class SupervisedTrainer:
             (self.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
             log.close()
         return summary
+
+
+def _sigterm_as_interrupt():
+    """SIGTERM (a scheduler's or ``kill``'s stop) handled as Ctrl-C, so the run saves first;
+    returns the handler it replaced (``None`` off the main thread, where it is left alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
