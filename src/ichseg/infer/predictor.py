@@ -130,7 +130,8 @@ class Predictor:
     def probabilities(self, volume: Volume) -> tuple[torch.Tensor, Volume]:
         """Class probabilities on the model grid and that grid (a Volume)."""
         spec = self.bundles[0].spec
-        prepared = prepare_model_input(volume, spec["spacing"], spec["normalization"])
+        prepared = prepare_model_input(volume, spec["spacing"], spec["normalization"],
+                                       keep_thicker_slices=spec["spatial_dims"] == 2)
         total = None
         for bundle in self.bundles:
             patch, overlap = self._window(bundle.spec, prepared.channels.shape[1:])

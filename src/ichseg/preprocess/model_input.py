@@ -66,11 +66,12 @@ class ModelInput:
 
 
 def prepare_model_input(image: Volume, spacing: Sequence[float], normalization: dict,
-                        labels: Volume | None = None) -> ModelInput:
+                        labels: Volume | None = None, *, keep_thicker_slices: bool = False) -> ModelInput:
     """Reorient to RAS, resample to ``spacing`` (linear; labels nearest), apply intensities.
 
     An axis whose spacing already matches within 1 % keeps its voxels (no resampling
-    when all three do).
+    when all three do). With ``keep_thicker_slices`` (2D and 2.5D models) slices thicker
+    than the target are kept as they are; thinner ones are still resampled.
 
     Example:
         >>> volume = Volume(np.zeros((40, 40, 10), np.int16), np.diag([0.5, 0.5, 5.0, 1.0]))
@@ -82,6 +83,10 @@ def prepare_model_input(image: Volume, spacing: Sequence[float], normalization: 
     target = np.asarray(spacing, float)
     current = np.asarray(ras.spacing, float)
     target = np.where(np.abs(current - target) <= 0.01 * target, current, target)
+    if keep_thicker_slices and current[2] > target[2]:
+        # a 2D model sees one slice at a time: interpolating 7 mm slices onto a 5 mm grid and
+        # back blurs a bleed across slices and loses thin ones; the slices are used as they are
+        target[2] = current[2]
     if np.allclose(current, target):
         resampled = ras.with_array(ras.array.astype(np.float32))
         label_array = to_ras(labels).array.astype(np.uint8) if labels is not None else None
