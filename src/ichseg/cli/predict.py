@@ -18,7 +18,8 @@ SOME_CASES_FAILED = 3
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", nargs="+", default=["default"], metavar="BUNDLE",
-                        help="bundled model name or bundle folder(s); several = an ensemble (default: default)")
+                        help="bundled model name (default, windowed) or bundle folder(s); several = an ensemble "
+                             "(default: default; with --window: windowed)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     parser.add_argument("--tta", action="store_true", help="test-time augmentation: average over mirror flips")
     parser.add_argument("--fast", action="store_true", help="whole-slice windows and nearest label mapping")
@@ -42,6 +43,11 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
     from ..train.distributed import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     postprocessing = postprocessing_config(args)
+    if getattr(args, "window", None) and args.model == ["default"]:
+        # 8-bit windowed slices (--window): the model trained to read such exports (MODEL_CARD.md of ich_windowed)
+        args.model = ["windowed"]
+        print("ichseg predict: --window given: using the bundled model for windowed slice images (windowed)",
+              file=sys.stderr)
     try:
         on_cpu = resolve_device(args.device).type == "cpu"
         bundles = [load_bundle(name, program=on_cpu) for name in args.model]

@@ -34,7 +34,7 @@ from safetensors.torch import save_file
 
 from ..labels import LABELS
 
-BUNDLED = {"default": "ich_default"}
+BUNDLED = {"default": "ich_default", "windowed": "ich_windowed"}  # windowed: 8-bit slice exports
 WEIGHTS = "model.safetensors"
 PROGRAM = "model.ts"
 DESCRIPTION = "bundle.json"
