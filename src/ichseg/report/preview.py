@@ -11,6 +11,7 @@ whole prediction's post-processing).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,7 @@ def input_image_number(image: Volume, image_ras: Volume, k: int) -> tuple[int, i
     return int(np.clip(round(index), 0, total - 1)) + 1, total
 
 
+@lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.ImageFont:
     return ImageFont.load_default(size=size)
 
