@@ -85,7 +85,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         f"Settings: {config['optimizer']} lr {config['lr']}, {config['schedule']} (warm-up {config['warmup_steps']}),",
         f"{config['loss']} loss {json.dumps(config.get('loss_options', {}))}, batch {config['batch_size']} patches "
         f"{config['patch_size']}, foreground probability "
-        f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, seed {config['seed']}, "
+        f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, "
+        f"seed {config['seed']}, "
         f"context dropout {config.get('context_dropout', 0.0)}, windowed-export simulation "
         f"{config.get('export_simulation', 0.0)}.",
         "", "## Measured accuracy (held-out synthetic test set)", "",

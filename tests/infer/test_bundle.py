@@ -116,3 +116,16 @@ def test_an_unregistered_network_or_a_bad_checksum_field_is_refused(tmp_path, ti
     (odd / "bundle.json").write_text(json.dumps({**description, "sha256": "abc"}))
     with pytest.raises(ValueError, match="sha256 must be a SHA-256"):
         load_bundle(odd)
+
+
+def test_a_network_whose_trace_depends_on_the_input_size_is_not_exported(tmp_path):
+    from ichseg.infer.bundle import export_program
+
+    class SizeDependent(torch.nn.Module):
+        def forward(self, x):
+            return x[:, :7] * int(x.shape[-1])  # int() freezes the example's width into a traced program
+
+    spec = {"spatial_dims": 2, "in_channels": 9}
+    with pytest.raises(ValueError, match="does not reproduce the network"):
+        export_program(SizeDependent().eval(), spec, tmp_path / "model.ts")
+    assert not (tmp_path / "model.ts").exists()

@@ -73,3 +73,11 @@ def test_smp_never_downloads():
 def test_paper_parameter_counts(name, paper_millions):
     count = count_parameters(build_model(name, 3, 3, 2)) / 1e6
     assert count == pytest.approx(paper_millions, rel=0.05)
+
+
+def test_an_smp_network_without_its_optional_dependency_is_one_clear_line(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "segmentation_models_pytorch", None)  # as if not installed
+    with pytest.raises(ValueError, match=r"pip install 'ichseg\[smp\]'"):
+        build_model("unet2d", 2, 1, 7)

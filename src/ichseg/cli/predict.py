@@ -43,7 +43,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
     from ..train.distributed import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     postprocessing = postprocessing_config(args)
-    if getattr(args, "window", None) and args.model == ["default"]:
+    if getattr(args, "window", None) and args.model == ["default"]:  # (ichseg demo has no input options)
         # 8-bit windowed slices (--window): the model trained to read such exports (MODEL_CARD.md of ich_windowed)
         args.model = ["windowed"]
         print("ichseg predict: --window given: using the bundled model for windowed slice images (windowed)",

@@ -5,7 +5,7 @@ card. Nothing is downloaded: a bundle is a folder in the package or given by pat
 A 2D bundle may also hold ``model.ts``: the same network and weights as a traced
 TorchScript program (any batch and slice size). Loading it needs no model library, so a
 one-scan CPU run starts seconds sooner than building the network with MONAI: on the
-2-core machine of ``benchmarks/predict_bench.py`` it loads in under 0.1 s, against about
+2-core machine of ``benchmarks/predict_bench.py`` it loads in about 0.1 s, against about
 3 s for importing MONAI and building the network, and 2-4 s for a ``torch.export``
 program (whose loader imports ``torch._dynamo``). TorchScript is deprecated in recent
 torch; where it is gone the network is built from the weights as for any other bundle.

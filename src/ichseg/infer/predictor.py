@@ -28,7 +28,7 @@ from .sliding_window import predict_probabilities
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
 # Slices (or 3D windows) per network call. On a CPU a larger batch is no faster (the
 # convolutions already use every core) and holds its activations at once: one slice of
-# the bundled model at 256x320 peaks about 0.25 GB lower than four (benchmarks/predict_bench.py).
+# the bundled model at 256x320 peaks about 0.1 GB lower than four (benchmarks/predict_phases.py).
 BATCH_SIZE = {"cpu": 1, "cuda": 4}
 BOX_MARGIN = 2  # model-grid voxels around predicted hemorrhage that are mapped back with it
 

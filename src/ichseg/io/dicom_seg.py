@@ -4,9 +4,10 @@ The label map lives on ichseg's grid (tilt removed, gaps evened out); a DICOM-SE
 lie on the source images' own pixel grids. Each source pixel's world position is computed
 from its slice's ImagePositionPatient / ImageOrientationPatient / PixelSpacing, and the
 label map is sampled there (nearest voxel). One segment per ichseg class found (DICOM
-numbers segments 1, 2, ... in order; each segment's label names its class); frames without any labelled pixel are not written (a normal scan's
-DICOM-SEG holds one empty frame of one segment, on its first slice, instead of a frame per
-slice and class: 0.01 MB instead of 5.6 MB for the GE head).
+numbers segments 1, 2, ... in order; each segment's label names its class); frames
+without any labelled pixel are not written. A normal scan's DICOM-SEG holds one empty
+frame of one segment, on its first slice, instead of a frame per slice and class (the GE
+head's was 5.6 MB).
 """
 
 from __future__ import annotations

@@ -181,7 +181,8 @@ def render_preview(image: Volume, labels: Volume, path: str | Path, *, volumes: 
     _text(draw, (canvas.width - gap, legend_y), window, 16, anchor="ra", fill="#cccccc")
     warnings = (volumes or {}).get("warnings") or []
     if warnings:
-        note = f"warning: {warnings[0]}" + (f" (+{len(warnings) - 1} more in volumes.json)" if len(warnings) > 1 else "")
+        more = f" (+{len(warnings) - 1} more in volumes.json)" if len(warnings) > 1 else ""
+        note = f"warning: {warnings[0]}{more}"
         _text(draw, (gap, legend_y + 28), note[:160], 15, fill="#ffb347")
     with atomic_path(path) as temporary:
         canvas.save(temporary, format="PNG")
