@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ichseg.infer.bundle import bundled_model_path, export_bundle
 from ichseg.postprocess import PostprocessConfig
-from ichseg.train.checkpoint import load_checkpoint
+from ichseg.models.checkpoint import load_checkpoint
 
 TARGET_DICE_ANY = 0.85
 SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/resources/ge_head_ct "
@@ -144,9 +144,9 @@ def main() -> None:
     metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
     description = export_bundle(checkpoint, args.output, name="ich_default", training=training, metrics=metrics,
                                 use_ema=args.weights == "ema")
-    (Path(args.output) / "MODEL_CARD.md").write_text(model_card(description, checkpoint))
+    (Path(args.output) / "MODEL_CARD.md").write_text(model_card(description.to_dict(), checkpoint))
     size = (Path(args.output) / "model.safetensors").stat().st_size / 1e6
-    print(f"wrote {args.output}: {size:.1f} MB, sha256 {description['sha256'][:16]}...")
+    print(f"wrote {args.output}: {size:.1f} MB, sha256 {description.sha256[:16]}...")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def network_gflop(model_slices: int, window: list[int]) -> float:
     bundle = load_bundle("default")
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
-        bundle.network(torch.zeros(1, bundle.spec["in_channels"], *window))
+        bundle.network(torch.zeros(1, bundle.spec.in_channels, *window))
     return counter.get_total_flops() * model_slices / 1e9
 
 

@@ -48,11 +48,11 @@ def main() -> None:
     volume.warnings.extend(input_quality_warnings(volume))
     mark("read + quality checks")
     spec = bundle.spec
-    prepared = prepare_model_input(volume, spec["spacing"], spec["normalization"])
+    prepared = prepare_model_input(volume, spec.spacing, spec.normalization)
     mark("prepare model input")
     channels = torch.as_tensor(prepared.channels)
     window, _ = predictor._window(spec, channels.shape[1:])
-    slices = slices_with_context(channels, spec["context_slices"])
+    slices = slices_with_context(channels, spec.context_slices)
     with torch.no_grad():
         whole_slice_logits(bundle.network, slices, window, batch_size=BATCH_SIZE["cpu"], cval=float(channels.min()),
                            device=torch.device("cpu"))

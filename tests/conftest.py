@@ -50,7 +50,7 @@ def tiny_bundle(tmp_path_factory) -> Path:
 
     from ichseg.infer.bundle import export_bundle
     from ichseg.labels import LABELS
-    from ichseg.train.trainer import build_network
+    from ichseg.models.network_spec import build_network
 
     spec = {"model": "unet", "options": {"channels": [4, 8, 16], "strides": [2, 2], "norm": "batch"},
             "spatial_dims": 2, "in_channels": 9, "out_channels": 7, "patch_size": [64, 64], "context_slices": 1,

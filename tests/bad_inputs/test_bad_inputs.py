@@ -173,7 +173,7 @@ def bundles(tmp_path, tiny_bundle):
 @pytest.mark.parametrize("name, problem", [
     ("swapped", r"model\.safetensors: checksum .* does not match"),
     ("bad_json", r"bundle\.json: not a readable bundle description"),
-    ("unknown_net", r"bundle\.json: the network it describes cannot be built .*unknown model 'builtins:eval'"),
+    ("unknown_net", r"bundle\.json: network\.model 'builtins:eval' is not a registered network name"),
     ("not_a_bundle", r"empty_bundle: not a model bundle"),
     ("garbage_weights", r"model\.safetensors: weights do not fit the network"),
 ])

@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -13,9 +14,10 @@ import torch
 import yaml
 
 from ichseg.train import TrainingConfig, recipe_settings, run_training
-from ichseg.train.checkpoint import LAST, load_checkpoint
+from ichseg.models.checkpoint import LAST, load_checkpoint
 from ichseg.train.recipes import RECIPES
-from ichseg.train.trainer import build_network, network_spec
+from ichseg.models.network_spec import build_network
+from ichseg.train.trainer import network_spec
 
 SMALL_UNET = {"model": "unet", "model_options": {"channels": [8, 16, 32, 64], "strides": [2, 2, 2]}}
 FAST = {**SMALL_UNET, "configuration": "3d", "patch_size": [32, 32, 16], "batch_size": 2, "n_folds": 3,
@@ -138,8 +140,8 @@ def test_recipes_resolve_to_valid_networks(name):
     spec = network_spec(config, configuration, config.normalization or {"scheme": "ct", "statistics": {}})
     network = build_network(spec)
     assert sum(p.numel() for p in network.parameters()) > 0
-    assert spec["patch_size"] == (config.patch_size or configuration["patch_size"])[:dims] or \
-        all(p >= q for p, q in zip(spec["patch_size"], configuration["patch_size"]))
+    assert list(spec.patch_size) == (config.patch_size or configuration["patch_size"])[:dims] or \
+        all(p >= q for p, q in zip(spec.patch_size, configuration["patch_size"]))
 
 
 def test_initial_weights_come_from_a_bundle_of_the_same_network(tiny_bundle):
@@ -150,7 +152,7 @@ def test_initial_weights_come_from_a_bundle_of_the_same_network(tiny_bundle):
     weights = initial_weights(str(tiny_bundle), bundle.spec)
     for name, value in bundle.network.state_dict().items():
         torch.testing.assert_close(weights[name], value.float())
-    other = {**bundle.spec, "options": {**bundle.spec["options"], "channels": [8, 16, 32]}}
+    other = dataclasses.replace(bundle.spec, options={**bundle.spec.options, "channels": [8, 16, 32]})
     with pytest.raises(ValueError, match="options"):
         initial_weights(str(tiny_bundle), other)
 

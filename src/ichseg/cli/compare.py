@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..stats.compare import compare_models  # noqa: PLC0415  (heavy, imported on use)
+    from ..compare.comparison import compare_models  # noqa: PLC0415  (heavy, imported on use)
     names = args.names.split(",") if args.names else None
     regions = tuple(r for r in args.regions.split(",") if r)
     compare_models(args.tables, args.output, names=names, regions=regions, n_resamples=args.bootstrap, seed=args.seed)

@@ -45,7 +45,7 @@ SOME_CASES_FAILED = 3  # as predict: the others were evaluated and written
 def run(args: argparse.Namespace) -> int:
     from ..evaluate import EmptyMaskPolicy, EvaluationConfig, evaluate_folders  # noqa: PLC0415  (heavy, imported on use)
     from ..evaluate.case import DEFAULT_REGIONS  # noqa: PLC0415
-    from ..stats.tables import format_cell  # noqa: PLC0415
+    from ..compare.tables import format_cell  # noqa: PLC0415
 
     config = EvaluationConfig(
         regions=tuple(r for r in (args.regions or ",".join(DEFAULT_REGIONS)).split(",") if r),

@@ -24,7 +24,7 @@ import hashlib
 import io
 import json
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -32,7 +32,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save_file
 
-from ..labels import LABELS
+from ..models.checkpoint import load_checkpoint
+from ..models.network_spec import NetworkSpec
 
 BUNDLED = {"default": "ich_default", "windowed": "ich_windowed"}  # windowed: 8-bit slice exports
 WEIGHTS = "model.safetensors"
@@ -63,18 +64,80 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+BUNDLE_FORMAT = 1  # version of bundle.json; bundles written before versioning are read as 1
+
+
+@dataclass(frozen=True)
+class BundleDescription:
+    """``bundle.json``: the network spec, the weights' checksum and how they were made.
+
+    Example:
+        >>> spec = NetworkSpec(model="unet", spatial_dims=2, in_channels=3, out_channels=7, patch_size=(64, 64),
+        ...                    spacing=(1.0, 1.0, 5.0), normalization={"scheme": "windows", "windows": "rgb3"})
+        >>> description = BundleDescription(name="mine", network=spec, sha256="0" * 64)
+        >>> BundleDescription.from_dict(description.to_dict()) == description
+        True
+    """
+
+    name: str
+    network: NetworkSpec
+    sha256: str
+    dtype: str = "float32"
+    training: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    program_sha256: str | None = None
+    format_version: int = BUNDLE_FORMAT
+
+    def to_dict(self) -> dict:
+        data = {"format_version": self.format_version, "name": self.name, "network": self.network.to_dict(),
+                "sha256": self.sha256, "dtype": self.dtype, "training": self.training, "metrics": self.metrics}
+        if self.program_sha256:
+            data["program_sha256"] = self.program_sha256
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict, *, source: str = DESCRIPTION) -> BundleDescription:
+        """Read a description, checking each field.
+
+        Raises:
+            ValueError: naming ``source`` and what is wrong (an unknown format version, a
+                missing or mistyped field, a checksum that is not SHA-256, another label schema).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("network"), dict):
+            raise ValueError(f"{source}: a bundle description is a JSON object with a 'network' object")
+        version = data.get("format_version", 1)
+        if version != BUNDLE_FORMAT:
+            raise ValueError(f"{source}: bundle format version {version!r} is not one this ichseg reads "
+                             f"({BUNDLE_FORMAT}); update ichseg")
+        network = NetworkSpec.from_dict(data["network"], source=source)
+        for key in ("sha256", "program_sha256"):
+            value = data.get(key)
+            if (key == "sha256" or value is not None) and not _is_sha256(value):
+                raise ValueError(f"{source}: {key} must be a SHA-256 hex digest")
+        for key in ("training", "metrics"):
+            if not isinstance(data.get(key, {}), dict):
+                raise ValueError(f"{source}: {key} must be an object")
+        return cls(name=str(data.get("name", "")), network=network,
+                   sha256=data["sha256"], dtype=str(data.get("dtype", "float32")), training=data.get("training", {}),
+                   metrics=data.get("metrics", {}), program_sha256=data.get("program_sha256"), format_version=version)
+
+
+def _is_sha256(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 @dataclass
 class ModelBundle:
     """A loaded bundle: the network (eval mode, float32) and its description."""
 
     name: str
     network: torch.nn.Module
-    description: dict
+    description: BundleDescription
     exported: bool = False  # the network is the bundle's TorchScript program (CPU, already in eval mode)
 
     @property
-    def spec(self) -> dict:
-        return self.description["network"]
+    def spec(self) -> NetworkSpec:
+        return self.description.network
 
 
 def _checkpoint_weights(checkpoint: dict, use_ema: bool = True) -> dict:
@@ -101,48 +164,28 @@ def _read_verified(path: Path, expected: str) -> bytes:
 
 def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
     """A training checkpoint (``checkpoint_best.pt``) used directly as a one-model bundle."""
-    from ..train.checkpoint import load_checkpoint  # noqa: PLC0415  (only for this path)
-    from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
-
     checkpoint = load_checkpoint(path)
-    network = build_network(checkpoint["network"])
+    spec = NetworkSpec.from_dict(checkpoint["network"], source=str(path))
+    network = spec.build()
     network.load_state_dict(_checkpoint_weights(checkpoint))
-    description = {"name": Path(path).parent.name + "/" + Path(path).stem, "network": checkpoint["network"],
-                   "sha256": sha256_of(path), "training": {"steps": checkpoint["step"]}}
-    return ModelBundle(description["name"], network.eval(), description)
+    description = BundleDescription(name=Path(path).parent.name + "/" + Path(path).stem, network=spec,
+                                    sha256=sha256_of(path), training={"steps": checkpoint["step"]})
+    return ModelBundle(description.name, network.eval(), description)
 
 
-SPEC_FIELDS = {"model": str, "spatial_dims": int, "in_channels": int, "out_channels": int, "options": dict,
-               "patch_size": list, "context_slices": int, "spacing": list, "normalization": dict, "labels": dict}
-
-
-def read_description(folder: Path) -> dict:
+def read_description(folder: Path) -> BundleDescription:
     """``bundle.json`` of ``folder``, checked field by field.
 
     Raises:
-        ValueError: naming ``bundle.json`` and what is wrong (not JSON, a missing or
-            mistyped field, a checksum that is not SHA-256, another label schema).
+        ValueError: naming ``bundle.json`` and what is wrong (not JSON, or see
+            :meth:`BundleDescription.from_dict`).
     """
     path = folder / DESCRIPTION
     try:
-        description = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{path}: not a readable bundle description ({error})") from None
-    if not isinstance(description, dict) or not isinstance(description.get("network"), dict):
-        raise ValueError(f"{path}: a bundle description is a JSON object with a 'network' object")
-    spec = description["network"]
-    for key, kind in SPEC_FIELDS.items():
-        if not isinstance(spec.get(key), kind) or isinstance(spec.get(key), bool):
-            raise ValueError(f"{path}: network.{key} is missing or not a {kind.__name__}")
-    for key in ("sha256", "program_sha256"):
-        value = description.get(key)
-        if (key == "sha256" or value is not None) and not (
-                isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)):
-            raise ValueError(f"{path}: {key} must be a SHA-256 hex digest")
-    schema = {name: value for value, name in LABELS.items()}
-    if spec["labels"] != schema:
-        raise ValueError(f"{path}: label schema {spec['labels']} is not ichseg's {schema}")
-    return description
+    return BundleDescription.from_dict(data, source=str(path))
 
 
 def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) -> ModelBundle:
@@ -168,18 +211,16 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     if not (folder / DESCRIPTION).is_file() or not weights_path.is_file():
         raise ValueError(f"{folder}: not a model bundle (needs {DESCRIPTION} and {WEIGHTS})")
     description = read_description(folder)
-    name = str(description.get("name", folder.name))
-    weights = _read_verified(weights_path, description["sha256"])
-    if program and description.get("program_sha256") in TRUSTED_PROGRAMS and hasattr(torch, "jit"):
-        trusted = _read_verified(folder / PROGRAM, description["program_sha256"])
+    name = description.name or folder.name
+    weights = _read_verified(weights_path, description.sha256)
+    if program and description.program_sha256 in TRUSTED_PROGRAMS and hasattr(torch, "jit"):
+        trusted = _read_verified(folder / PROGRAM, description.program_sha256)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # torch's deprecation notice; see the module docstring
             scripted = torch.jit.load(io.BytesIO(trusted), map_location="cpu")  # SHA-256 fixed in this file
         return ModelBundle(name, scripted.eval(), description, exported=True)
-    from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
-
     try:
-        network = build_network(description["network"])
+        network = description.network.build()
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{folder / DESCRIPTION}: the network it describes cannot be built "
                          f"({type(error).__name__}: {error})") from None
@@ -192,18 +233,18 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     return ModelBundle(name, network.eval(), description)
 
 
-def export_program(network: torch.nn.Module, spec: dict, path: str | Path) -> None:
+def export_program(network: torch.nn.Module, spec: NetworkSpec, path: str | Path) -> None:
     """Save a 2D ``network`` (eval mode) as a traced TorchScript program taking any batch
     of slices whose sides are multiples of :data:`SLICE_MULTIPLE`.
 
     Tracing records one run; a network whose operations depend on the input's size would
     be recorded wrongly, so the program is checked on a second batch and slice size and
     refused (``ValueError``) when it does not give the network's own output."""
-    if spec["spatial_dims"] != 2:
+    if spec.spatial_dims != 2:
         raise ValueError("only 2D networks are exported as programs")
     generator = torch.Generator().manual_seed(0)
-    example = torch.randn(2, spec["in_channels"], 4 * SLICE_MULTIPLE, 5 * SLICE_MULTIPLE, generator=generator)
-    other = torch.randn(3, spec["in_channels"], 6 * SLICE_MULTIPLE, 3 * SLICE_MULTIPLE, generator=generator)
+    example = torch.randn(2, spec.in_channels, 4 * SLICE_MULTIPLE, 5 * SLICE_MULTIPLE, generator=generator)
+    other = torch.randn(3, spec.in_channels, 6 * SLICE_MULTIPLE, 3 * SLICE_MULTIPLE, generator=generator)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         traced = torch.jit.trace(network, (example,), check_trace=False)
@@ -214,7 +255,7 @@ def export_program(network: torch.nn.Module, spec: dict, path: str | Path) -> No
 
 
 def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: dict, metrics: dict | None = None,
-                  half: bool = True, use_ema: bool = True, program: bool = True) -> dict:
+                  half: bool = True, use_ema: bool = True, program: bool = True) -> BundleDescription:
     """Write a bundle from a training checkpoint (its EMA weights when it has them and
     ``use_ema``), with an exported program of a 2D network when ``program``."""
     folder = Path(folder)
@@ -222,21 +263,19 @@ def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: 
     weights = {k: (v.half() if half and v.is_floating_point() else v).contiguous()
                for k, v in _checkpoint_weights(checkpoint, use_ema).items()}
     save_file(weights, str(folder / WEIGHTS))
-    spec = checkpoint["network"]
-    description = {
-        "name": name, "network": spec, "sha256": sha256_of(folder / WEIGHTS),
-        "dtype": "float16" if half else "float32", "training": training, "metrics": metrics or {},
-    }
-    if program and spec["spatial_dims"] == 2:
-        from ..train.trainer import build_network  # noqa: PLC0415  (imports MONAI)
-
-        network = build_network(spec)
+    spec = NetworkSpec.from_dict(checkpoint["network"])
+    program_sha256 = None
+    if program and spec.spatial_dims == 2:
+        network = spec.build()
         network.load_state_dict({k: v.float() for k, v in weights.items()})  # the same (rounded) weights
         try:
             export_program(network.eval(), spec, folder / PROGRAM)
-            description["program_sha256"] = sha256_of(folder / PROGRAM)
+            program_sha256 = sha256_of(folder / PROGRAM)
         except Exception as error:  # noqa: BLE001  (tracing raises many kinds; the weights still serve)
             warnings.warn(f"{name}: network not exported as a program ({type(error).__name__}: {error}); "
                           "CPU runs will build it from the weights", stacklevel=2)
-    (folder / DESCRIPTION).write_text(json.dumps(description, indent=1) + "\n")
+    description = BundleDescription(name=name, network=spec, sha256=sha256_of(folder / WEIGHTS),
+                                    dtype="float16" if half else "float32", training=training,
+                                    metrics=metrics or {}, program_sha256=program_sha256)
+    (folder / DESCRIPTION).write_text(json.dumps(description.to_dict(), indent=1) + "\n")
     return description

@@ -21,7 +21,8 @@ from ..io import Volume
 from ..postprocess import PostprocessConfig, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
-from ..train.distributed import resolve_device
+from ..device import resolve_device
+from ..models.network_spec import NetworkSpec
 from .bundle import SLICE_MULTIPLE, ModelBundle
 from .sliding_window import predict_probabilities
 
@@ -84,8 +85,8 @@ def winning_classes(probabilities: torch.Tensor) -> np.ndarray:
     return winners.numpy()
 
 
-def _same_input(a: dict, b: dict) -> bool:
-    return a["spacing"] == b["spacing"] and a["normalization"] == b["normalization"]
+def _same_input(a: NetworkSpec, b: NetworkSpec) -> bool:
+    return a.spacing == b.spacing and a.normalization == b.normalization
 
 
 class Predictor:
@@ -122,21 +123,21 @@ class Predictor:
                 bundle.network.to(self.device).eval()
 
     @staticmethod
-    def _window(spec: dict, shape: Sequence[int]) -> tuple[list[int], float]:
-        if spec["spatial_dims"] == 2:
+    def _window(spec: NetworkSpec, shape: Sequence[int]) -> tuple[list[int], float]:
+        if spec.spatial_dims == 2:
             return [int(np.ceil(n / SLICE_MULTIPLE) * SLICE_MULTIPLE) for n in shape[:2]], 0.0
-        return list(spec["patch_size"]), 0.5
+        return list(spec.patch_size), 0.5
 
     def probabilities(self, volume: Volume) -> tuple[torch.Tensor, Volume]:
         """Class probabilities on the model grid and that grid (a Volume)."""
         spec = self.bundles[0].spec
-        prepared = prepare_model_input(volume, spec["spacing"], spec["normalization"],
-                                       keep_thicker_slices=spec["spatial_dims"] == 2)
+        prepared = prepare_model_input(volume, spec.spacing, spec.normalization,
+                                       keep_thicker_slices=spec.spatial_dims == 2)
         total = None
         for bundle in self.bundles:
             patch, overlap = self._window(bundle.spec, prepared.channels.shape[1:])
             probabilities = predict_probabilities(
-                bundle.network, prepared.channels, patch_size=patch, context_slices=bundle.spec["context_slices"],
+                bundle.network, prepared.channels, patch_size=patch, context_slices=bundle.spec.context_slices,
                 overlap=overlap, device=self.device, amp=self.device.type == "cuda",
                 batch_size=BATCH_SIZE.get(self.device.type, 4),
                 flip_axes=TTA_FLIPS if self.tta else ())

@@ -113,7 +113,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
         "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
         "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
         "device": str(predictor.device), "threads": torch.get_num_threads(),
-        "models": [{"name": b.name, "sha256": b.description["sha256"], "exported_program": b.exported}
+        "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
                    for b in predictor.bundles],
         "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
         "dicom_seg": dicom_seg, "workers": workers, "input": str(input_path),

@@ -12,6 +12,7 @@ and batch norm (22.02 M; paper 22.12 M) and ``viola_unet_s`` the 6-level version
 
 from __future__ import annotations
 
+import numpy as np
 from monai.networks.nets import DynUNet
 
 from .registry import MODELS
@@ -33,8 +34,21 @@ def _two_d(levels):
     return [level[:2] for level in levels]
 
 
+def _plan_topology(configuration: dict, spatial_dims: int) -> dict:
+    """DynUNet's kernels, strides and filters from the plan's configuration (nnU-Net's topology)."""
+    return {"kernel_size": configuration["kernel_sizes"], "strides": configuration["strides"],
+            "filters": configuration["features"]}
+
+
+def _stride_product(options: dict, spatial_dims: int) -> tuple[int, ...]:
+    """The per-axis divisor of a DynUNet: the product of its strides."""
+    strides = options.get("strides") or (STRIDES_6[:5] if spatial_dims == 3 else _two_d(STRIDES_6[:5]))
+    return tuple(int(v) for v in np.prod(np.asarray(strides), axis=0))
+
+
 @MODELS.register("dynunet", description="MONAI DynUNet, the nnU-Net topology from a plan (kernels, strides, DS)",
-                 dims=(2, 3), size_multiple={2: (16, 16), 3: (16, 16, 4)}, deep_supervision=True)
+                 dims=(2, 3), size_multiple={2: (16, 16), 3: (16, 16, 4)}, deep_supervision=True,
+                 plan_options=_plan_topology, size_multiple_of=_stride_product)
 def build_dynunet(spatial_dims, in_channels, out_channels, *, kernel_size=None, strides=None,
                   upsample_kernel_size=None, deep_supervision=True, deep_supr_num=2, res_block=False, **config):
     kernel_size = kernel_size or (KERNELS_6[:5] if spatial_dims == 3 else _two_d(KERNELS_6[:5]))

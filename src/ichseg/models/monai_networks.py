@@ -68,8 +68,13 @@ def build_attention_unet(spatial_dims, in_channels, out_channels, *, channels=EN
     return nets.AttentionUnet(spatial_dims, in_channels, out_channels, channels=channels, strides=strides, **config)
 
 
+def _image_size(patch: list[int]) -> dict:
+    """UNETR's position embeddings are made for one input size: the training patch."""
+    return {"img_size": list(patch)}
+
+
 @MODELS.register("unetr", description="MONAI UNETR (Hatamizadeh et al., ViT encoder); img_size = patch size",
-                 dims=(2, 3), size_multiple={2: (16, 16), 3: (16, 16, 16)})
+                 dims=(2, 3), size_multiple={2: (16, 16), 3: (16, 16, 16)}, patch_options=_image_size)
 def build_unetr(spatial_dims, in_channels, out_channels, *, img_size=None, **config):
     img_size = img_size or ((160, 160, 16) if spatial_dims == 3 else (256, 256))
     return nets.UNETR(in_channels, out_channels, img_size=img_size, spatial_dims=spatial_dims, **config)

@@ -2,7 +2,13 @@
 
 Entry metadata: ``dims`` (supported spatial dims), ``size_multiple`` (per spatial
 dims, the per-axis divisor an input must satisfy at the default configuration),
-``deep_supervision`` (whether the default returns stacked heads when training).
+``deep_supervision`` (whether the default returns stacked heads when training), and
+optional hooks used when a training run makes its network spec: ``plan_options``
+(defaults from the plan's configuration), ``size_multiple_of`` (the divisor from the
+options) and ``patch_options`` (options that follow the training patch).
+
+A network outside ichseg is named ``package.module:build`` (see :mod:`ichseg.registry`);
+its ``ichseg_metadata`` dict overrides the defaults (2D and 3D, multiples of 16).
 """
 
 from __future__ import annotations
@@ -11,7 +17,11 @@ from torch import nn
 
 from ..registry import Registry
 
-MODELS = Registry("model")
+# The modules that register networks import MONAI; they load on the first lookup, so that
+# reading a checkpoint or running a bundle's TorchScript program never imports MONAI.
+MODELS = Registry("model", providers=("ichseg.models.monai_networks", "ichseg.models.dynamic_unets",
+                                      "ichseg.models.smp_networks"),
+                  default_metadata={"dims": (2, 3), "size_multiple": {2: (16, 16), 3: (16, 16, 16)}})
 
 
 def build_model(name: str, spatial_dims: int, in_channels: int, out_channels: int, **config) -> nn.Module:

@@ -1,5 +1,5 @@
-"""Statistics over evaluated cases: bootstrap CIs, group and paired tests, agreement,
-tables and figures, and the multi-model comparison behind ``ichseg compare``."""
+"""Statistics, purely numeric (arrays in, numbers out): bootstrap CIs, group and paired
+tests, agreement. Files, tables and figures are :mod:`ichseg.compare`'s job."""
 
 from .agreement import bland_altman, concordance_correlation
 from .bootstrap import bootstrap_ci

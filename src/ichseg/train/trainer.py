@@ -30,11 +30,12 @@ from ..infer.sliding_window import predict_probabilities
 from ..io.errors import InputError
 from ..labels import LABELS
 from ..losses import DeepSupervision, build_loss
-from ..models import MODELS, build_model, size_multiple
+from ..models import MODELS, size_multiple
+from ..models.checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
+from ..models.network_spec import NetworkSpec
 from ..preprocess.model_input import intensity_channels
 from ..registry import Registry
 from .augmentation import build_augmentation
-from .checkpoint import BEST, LAST, load_checkpoint, save_checkpoint
 from .config import TrainingConfig
 from .data_loading import SampleDataset, build_loader, load_training_cases
 from .distributed import DistributedContext
@@ -47,53 +48,53 @@ TRAINERS = Registry("trainer")
 N_CLASSES = len(LABELS)
 
 
-def network_spec(config: TrainingConfig, configuration: dict, normalization: dict) -> dict:
-    """Everything needed to rebuild the network and feed it (stored in checkpoints)."""
+def network_spec(config: TrainingConfig, configuration: dict, normalization: dict) -> NetworkSpec:
+    """Everything needed to rebuild the network and feed it (stored in checkpoints).
+
+    A registered network may take defaults from the plan's configuration (metadata
+    ``plan_options``, e.g. DynUNet's kernels and strides), derive its size multiple from
+    its options (``size_multiple_of``) and take options from the final patch
+    (``patch_options``, e.g. UNETR's ``img_size``); the run's own options win.
+    """
     dims = 2 if config.configuration == "2d" else 3
+    metadata = MODELS.entry(config.model).metadata
     options = dict(config.model_options)
-    if config.model == "dynunet":
-        options.setdefault("kernel_size", configuration["kernel_sizes"])
-        options.setdefault("strides", configuration["strides"])
-        options.setdefault("filters", configuration["features"])
-        multiple = np.prod(np.asarray(options["strides"]), axis=0).astype(int).tolist()
+    if "plan_options" in metadata:
+        options = {**metadata["plan_options"](configuration, dims), **options}
+    if "size_multiple_of" in metadata:
+        multiple = list(metadata["size_multiple_of"](options, dims))
     else:
         multiple = list(size_multiple(config.model, dims))
-    if MODELS.entry(config.model).metadata.get("deep_supervision"):
+    if metadata.get("deep_supervision"):
         options.setdefault("deep_supervision", config.deep_supervision)
     patch = list(config.patch_size or configuration["patch_size"])[:dims]
     patch = [round_up(int(p), int(m)) for p, m in zip(patch, multiple)]
+    if "patch_options" in metadata:
+        options = {**metadata["patch_options"](patch), **options}
     in_channels = intensity_channels(normalization) * (2 * config.context_slices + 1)
-    return {
-        "model": config.model, "options": options, "spatial_dims": dims, "in_channels": in_channels,
-        "out_channels": N_CLASSES, "patch_size": patch, "context_slices": config.context_slices,
-        "spacing": [float(s) for s in (config.spacing or configuration["spacing"])], "normalization": normalization,
-        "labels": {name: value for value, name in LABELS.items()},
-    }
+    return NetworkSpec(
+        model=config.model, options=options, spatial_dims=dims, in_channels=in_channels, out_channels=N_CLASSES,
+        patch_size=tuple(patch), context_slices=config.context_slices,
+        spacing=tuple(float(s) for s in (config.spacing or configuration["spacing"])), normalization=normalization)
 
 
-def build_network(spec: dict) -> torch.nn.Module:
-    """The network of a :func:`network_spec`."""
-    return build_model(spec["model"], spec["spatial_dims"], spec["in_channels"], spec["out_channels"],
-                       **spec["options"])
+SAME_NETWORK_FIELDS = ("model", "spatial_dims", "in_channels", "out_channels", "options")
 
 
-SAME_NETWORK_KEYS = ("model", "spatial_dims", "in_channels", "out_channels", "options")
-
-
-def initial_weights(source: str, spec: dict) -> dict[str, torch.Tensor]:
+def initial_weights(source: str, spec: NetworkSpec) -> dict[str, torch.Tensor]:
     """Weights to start a run from (fine-tuning): a model bundle (name or folder) or a
     training checkpoint (``.pt``) whose network is the one of ``spec``.
 
     Raises:
         InputError: the source cannot be loaded, or its network differs (named keys).
     """
-    from ..infer.bundle import load_bundle  # noqa: PLC0415  (infer imports this module)
+    from ..infer.bundle import load_bundle  # noqa: PLC0415  (only when fine-tuning)
 
     try:
         bundle = load_bundle(source)
     except ValueError as error:
         raise InputError(source, f"not usable as initial weights ({str(error).removeprefix(f'{source}: ')})") from None
-    differing = [key for key in SAME_NETWORK_KEYS if bundle.spec.get(key) != spec.get(key)]
+    differing = [key for key in SAME_NETWORK_FIELDS if getattr(bundle.spec, key) != getattr(spec, key)]
     if differing:
         raise InputError(source, f"initial weights: network differs from this run's in {', '.join(differing)}")
     return {name: value.float() for name, value in bundle.network.state_dict().items()}
@@ -147,16 +148,16 @@ class SupervisedTrainer:
         np.random.seed(config.seed % 2**32)
         # before the (slow) preprocessing, so that unusable weights are reported at once
         initial = initial_weights(config.initial_weights, self.spec) if config.initial_weights else None
-        self.train_cases = load_training_cases(train_cases, self.spec["spacing"], normalization, cache=cache,
+        self.train_cases = load_training_cases(train_cases, self.spec.spacing, normalization, cache=cache,
                                                seed=config.seed)
         val = val_cases[: config.max_validation_cases] if config.max_validation_cases else val_cases
-        self.val_cases = load_training_cases(val, self.spec["spacing"], normalization, cache=cache,
+        self.val_cases = load_training_cases(val, self.spec.spacing, normalization, cache=cache,
                                              seed=config.seed) if val else []
-        self.network = build_network(self.spec)
+        self.network = self.spec.build()
         if initial is not None:
             self.network.load_state_dict(initial)
         self.network.to(self.device)
-        self.deep_supervision = bool(self.spec["options"].get("deep_supervision", False))
+        self.deep_supervision = bool(self.spec.options.get("deep_supervision", False))
         loss = build_loss(config.loss, **config.loss_options)
         self.loss = DeepSupervision(loss) if self.deep_supervision else loss
         self.optimizer = build_optimizer(self.network.parameters(), config)
@@ -174,7 +175,7 @@ class SupervisedTrainer:
         if config.sampler == "ctich_windows":
             return WindowedSliceSampler(self.train_cases, size=config.window_size, stride=config.window_stride,
                                         negative_ratio=config.negative_ratio, seed=config.seed)
-        patch = list(self.spec["patch_size"]) + ([1] if self.spec["spatial_dims"] == 2 else [])
+        patch = list(self.spec.patch_size) + ([1] if self.spec.spatial_dims == 2 else [])
         return PatchSampler(self.train_cases, patch_size=patch, foreground_probability=config.foreground_probability,
                             samples_per_volume=config.samples_per_volume,
                             min_foreground_per_volume=config.min_foreground_per_volume,
@@ -184,10 +185,10 @@ class SupervisedTrainer:
     def build_augmentation(self):
         """The named pipeline, after the windowed-export simulation when the config asks for it."""
         config, spec = self.config, self.spec
-        pipeline = build_augmentation(config.augmentation, spec["spatial_dims"])
+        pipeline = build_augmentation(config.augmentation, spec.spatial_dims)
         if not config.export_simulation:
             return pipeline
-        if spec["normalization"].get("scheme") != "windows" or spec["spatial_dims"] != 2:
+        if spec.normalization.get("scheme") != "windows" or spec.spatial_dims != 2:
             raise ValueError("export_simulation needs a 2D or 2.5D model with the 'windows' intensity scheme")
         from monai.transforms import Compose  # noqa: PLC0415  (MONAI is imported by the pipeline anyway)
 
@@ -195,8 +196,8 @@ class SupervisedTrainer:
         from .export_simulation import RandWindowedExportd  # noqa: PLC0415
 
         export = RandWindowedExportd("image", prob=config.export_simulation,
-                                     windows=resolve_windows(spec["normalization"]["windows"]),
-                                     slices=2 * spec["context_slices"] + 1)
+                                     windows=resolve_windows(spec.normalization["windows"]),
+                                     slices=2 * spec.context_slices + 1)
         return Compose([export, pipeline])
 
     # -- one step -----------------------------------------------------------------------
@@ -226,12 +227,12 @@ class SupervisedTrainer:
         tp, fp, fn = (np.zeros(N_CLASSES, np.int64) for _ in range(3))
         blend = "constant" if self.config.sampler == "ctich_windows" else "gaussian"
         patch = ([self.config.window_size] * 2 if self.config.sampler == "ctich_windows"
-                 else self.spec["patch_size"])
+                 else self.spec.patch_size)
         cases = tqdm(self.val_cases, desc=f"validation at step {self.step}", unit="case", leave=False,
                      disable=not (self.progress and self.context.is_main))
         for case in cases:
             probabilities = predict_probabilities(
-                network, case.channels, patch_size=patch, context_slices=self.spec["context_slices"],
+                network, case.channels, patch_size=patch, context_slices=self.spec.context_slices,
                 overlap=self.config.sliding_window_overlap, blend=blend, device=self.device,
                 batch_size=max(1, self.batch_size), amp=self.amp)
             prediction = probabilities.argmax(0).numpy()
@@ -251,7 +252,7 @@ class SupervisedTrainer:
             "schedule": self.schedule.state_dict(), "scaler": self.scaler.state_dict(),
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "best_metric": self.best_metric, "best_step": self.best_step, "recent_losses": list(self.recent_losses),
-            "torch_rng": torch.get_rng_state(), "network": self.spec, "config": self.config.to_dict(),
+            "torch_rng": torch.get_rng_state(), "network": self.spec.to_dict(), "config": self.config.to_dict(),
             "plan": self.plan,
         }
 
@@ -340,7 +341,7 @@ class SupervisedTrainer:
             "validation_seconds": round(validating, 2),
             "data_wait_fraction": round(waited / elapsed, 4) if elapsed > 0 else None,
             "best_val_dice": self.best_metric if self.best_step >= 0 else None, "best_step": self.best_step,
-            "batch_size": self.batch_size, "patch_size": self.spec["patch_size"], "device": str(self.device),
+            "batch_size": self.batch_size, "patch_size": list(self.spec.patch_size), "device": str(self.device),
             "world_size": self.context.world_size,
         }
         if main:

@@ -11,7 +11,7 @@ matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .agreement import bland_altman, concordance_correlation  # noqa: E402
+from ..stats.agreement import bland_altman, concordance_correlation  # noqa: E402
 
 
 def _clean(values: Sequence[float]) -> np.ndarray:

@@ -19,8 +19,8 @@ import numpy as np
 
 from ..evaluate.aggregate import summarize
 from ..io import InputError
-from .agreement import bland_altman, concordance_correlation
-from .group_tests import kruskal_dunn, wilcoxon_paired
+from ..stats.agreement import bland_altman, concordance_correlation
+from ..stats.group_tests import kruskal_dunn, wilcoxon_paired
 from .plots import bland_altman_plot, box_violin, concordance_plot
 from .tables import results_rows, to_markdown
 

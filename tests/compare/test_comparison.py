@@ -10,7 +10,7 @@ import pytest
 
 from ichseg.cli.main import main
 from ichseg.io import InputError
-from ichseg.stats.compare import compare_models
+from ichseg.compare.comparison import compare_models
 
 
 def _table(path, dice_mean, volume_bias, seed):
