@@ -52,8 +52,9 @@ class Registry:
     """
 
     def __init__(self, kind: str, *, providers: Sequence[str] = (),
-                 default_metadata: dict[str, Any] | None = None) -> None:
+                 default_metadata: dict[str, Any] | None = None, external: bool = True) -> None:
         self.kind = kind
+        self.external = external  # False where names are read from files (plans, bundles), never imported
         self._entries: dict[str, Entry] = {}
         self._providers = tuple(providers)
         self._loaded = not self._providers
@@ -83,7 +84,7 @@ class Registry:
         self._load_providers()
         if name in self._entries:
             return self._entries[name]
-        if ":" in name:
+        if ":" in name and self.external:
             return self._external(name)
         raise KeyError(f"unknown {self.kind} {name!r}; registered: {', '.join(sorted(self._entries))}")
 

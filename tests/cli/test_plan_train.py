@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -32,3 +34,61 @@ def test_train_command_rejects_unknown_settings(blob_dataset, tmp_path):
     result = subprocess.run([sys.executable, "-m", "ichseg", "train", str(blob_dataset), "-o", str(tmp_path / "run"),
                              "--config-file", str(config)], capture_output=True, text=True)
     assert result.returncode != 0 and "learning_rate" in result.stderr
+
+
+def test_a_dataset_round_trips_through_predict_and_evaluate(blob_dataset, tiny_bundle, tmp_path, capsys):
+    """predict -i DS/imagesTr names cases as DS/labelsTr does (no _0000), so evaluate pairs them all."""
+    assert main(["predict", "-i", str(blob_dataset / "imagesTr"), "-o", str(tmp_path / "pred"),
+                 "--model", str(tiny_bundle)]) == 0
+    assert sorted(p.name for p in (tmp_path / "pred").iterdir() if p.is_dir())[0] == "blob_000"
+    assert main(["evaluate", str(tmp_path / "pred"), str(blob_dataset / "labelsTr"), "-o", str(tmp_path / "ev")]) == 0
+    assert "evaluated 6 of 6 cases" in capsys.readouterr().out
+
+
+def _train(*arguments):
+    """``ichseg train`` in this process: (exit code or one-line message, JSON summary or None)."""
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            code = main(["train", *map(str, arguments), "--no-progress"])
+    except SystemExit as stop:
+        return stop.code, None
+    return code, json.loads(out.getvalue())
+
+
+def test_two_cases_train_with_fold_all(tmp_path):
+    from blob_dataset import write_blob_dataset
+
+    dataset = write_blob_dataset(tmp_path / "two", n_cases=2)
+    code, summary = _train(dataset, "-o", tmp_path / "run", "--model", "unet", "--config", "2d", "--fold", "all",
+                           "--max-steps", "2")
+    assert code == 0 and summary["output"].endswith("fold_all")
+    assert json.loads((tmp_path / "run" / "splits.json").read_text())["scheme"] == "all"
+    message, _ = _train(dataset, "-o", tmp_path / "run2", "--fold", "0", "--max-steps", "2")
+    assert "2 patients cannot make 5 folds" in message and "--fold all" in message and "\n" not in message
+
+
+PLUGIN = '''
+from ichseg.train.trainer import SupervisedTrainer
+
+
+class CountingTrainer(SupervisedTrainer):
+    """Counts its steps in a file."""
+
+    def train_step(self, images, labels):
+        with open(self.output / "steps.txt", "a") as stream:
+            stream.write("step\\n")
+        return super().train_step(images, labels)
+'''
+
+
+def test_trainer_flag_takes_a_registered_name_or_a_class_outside_ichseg(blob_dataset, tmp_path, monkeypatch):
+    (tmp_path / "my_trainers.py").write_text(PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    base = [blob_dataset, "-o", tmp_path / "run", "--model", "unet", "--config", "2d", "--fold", "all",
+            "--max-steps", "3"]
+    code, _ = _train(*base, "--trainer", "my_trainers:CountingTrainer")
+    assert code == 0
+    assert (tmp_path / "run" / "fold_all" / "steps.txt").read_text().count("step") == 3
+    message, _ = _train(*base, "--trainer", "mean_teacherz")
+    assert message == "ichseg train: unknown trainer 'mean_teacherz'; registered: supervised"

@@ -128,6 +128,43 @@ def test_ctich2d_recipe_trains_on_windows(blob_dataset, tmp_path):
     state = load_checkpoint(Path(summary["output"]) / LAST)
     assert state["network"]["spatial_dims"] == 2
     assert state["network"]["normalization"]["windows"] == "ctich_brain"
+    assert summary["patch_size"] == [160, 160]  # the windows it trained on, not the plan's patch
+
+
+def test_unetr_trains_at_the_plans_patch_size(blob_dataset, tmp_path):
+    config = TrainingConfig().merged({**FAST, "model": "unetr", "patch_size": None, "max_steps": 1,
+                                      "validate_every": 1, "model_options": {
+                                          "feature_size": 8, "hidden_size": 96, "mlp_dim": 192, "num_heads": 4}})
+    summary = run_training(blob_dataset, tmp_path / "unetr", config, progress=False)
+    state = load_checkpoint(Path(summary["output"]) / LAST)
+    assert state["network"]["options"]["img_size"] == state["network"]["patch_size"] == summary["patch_size"]
+    assert summary["patch_size"] != [160, 160, 16]  # the plan's (blob) patch, not UNETR's old fixed default
+
+
+def test_the_hu_threshold_baseline_trains_its_two_bounds_and_finds_the_blobs(blob_dataset, tmp_path):
+    from ichseg.data.dataset_format import list_dataset_cases
+    from ichseg.io import read_volume
+    from ichseg.preprocess.model_input import prepare_model_input
+
+    config = TrainingConfig().merged({**FAST, "model": "hu_threshold", "model_options": {}, "configuration": "2d",
+                                      "context_slices": 1, "normalization": {"scheme": "windows", "windows": "rgb3"},
+                                      "patch_size": [32, 32], "max_steps": 20, "validate_every": 20, "lr": 0.5})
+    summary = run_training(blob_dataset, tmp_path / "threshold", config, progress=False)
+    state = load_checkpoint(Path(summary["output"]) / LAST)
+    assert state["network"]["options"]["channel"] == 1  # rgb3's 0-100 HU window, centre slice
+    moved = [float(state["model"][k]) for k in ("low_hu", "high_hu")]
+    assert moved != [50.0, 90.0]  # the bounds are trained
+    network = build_network(state["network"])
+    network.load_state_dict(state["model"])
+    case = list_dataset_cases(blob_dataset)[0]
+    prepared = prepare_model_input(read_volume(case.image), state["network"]["spacing"],
+                                   state["network"]["normalization"], labels=read_volume(case.label))
+    from ichseg.infer.sliding_window import slices_with_context
+
+    with torch.no_grad():
+        found = network(slices_with_context(torch.from_numpy(prepared.channels), 1)).argmax(1).numpy()
+    iph = np.moveaxis(prepared.labels, 2, 0) == 1
+    assert 2 * (found[iph] == 1).sum() / ((found == 1).sum() + iph.sum()) > 0.8  # 70 HU blobs in the range
 
 
 @pytest.mark.parametrize("name", RECIPES.names())

@@ -28,8 +28,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("-o", "--output", required=True, help="experiment folder (plan, splits, fold_<k>/)")
     parser.add_argument("--recipe", choices=RECIPES.names(), help="published training recipe to start from")
     parser.add_argument("--config-file", help="YAML file of training settings (overrides the recipe)")
-    parser.add_argument("--model", help="registered model name (ichseg models)")
-    parser.add_argument("--loss", help="registered loss name")
+    parser.add_argument("--model", help="registered model name (ichseg models), or package.module:builder")
+    parser.add_argument("--loss", help="registered loss name, or package.module:builder")
+    parser.add_argument("--trainer", help="registered trainer name (default supervised), or package.module:Class")
     parser.add_argument("--config", dest="configuration", choices=("2d", "3d"), help="plan configuration")
     parser.add_argument("--fold", type=_fold, help="fold index or 'all' (default 0)")
     parser.add_argument("--max-steps", type=int, help="training steps")
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from ..train.distributed import setup_distributed  # noqa: PLC0415  (heavy, imported on use)
     from ..train.experiment import run_training  # noqa: PLC0415  (heavy, imported on use)
     settings = recipe_settings(args.recipe) if args.recipe else {}
-    flags = {name: getattr(args, name) for name in ("model", "loss", "configuration", "fold", "max_steps",
+    flags = {name: getattr(args, name) for name in ("model", "loss", "trainer", "configuration", "fold", "max_steps",
                                                     "batch_size", "seed", "num_workers", "initial_weights")}
     try:
         if args.config_file:

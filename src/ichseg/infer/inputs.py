@@ -6,7 +6,9 @@
 - a DICOM series or study folder: one case named by the folder (one study: all DICOM
   files below it share a StudyInstanceUID);
 - a folder of inputs: every NIfTI/NumPy file and every sub-folder is a case (sub-folders
-  of several studies are taken one by one).
+  of several studies are taken one by one). When every file's name ends in nnU-Net's
+  channel suffix ``_0000`` (a dataset's ``imagesTr``), the suffix is not part of the case
+  name, so predictions are named as the dataset's ``labelsTr`` files.
 
 A case whose name is unsafe for an output folder (see :mod:`ichseg.io.case_names`) or
 whose sub-folder is a symbolic link back into the folder being listed is kept as a case
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pydicom
 
+from ..data.dataset_format import CHANNEL_SUFFIX
 from ..io import InputError
 from ..io.case_names import case_name_problem
 from ..io.nifti import is_nifti_path
@@ -56,6 +59,21 @@ def case_name(path: Path) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def _without_channel_suffix(names: list[str]) -> list[str]:
+    """nnU-Net's image names (``case_0000``) without the channel suffix, when every file in
+    the folder carries it, so that predictions match ``labelsTr/case.nii.gz``.
+
+    Example:
+        >>> _without_channel_suffix(["a_0000", "b_0000"]), _without_channel_suffix(["a_0000", "scan"])
+        (['a', 'b'], ['a_0000', 'scan'])
+    """
+    if names and all(name.endswith(CHANNEL_SUFFIX) and len(name) > len(CHANNEL_SUFFIX) for name in names):
+        stripped = [name[: -len(CHANNEL_SUFFIX)] for name in names]
+        if len(set(stripped)) == len(stripped):
+            return stripped
+    return names
 
 
 def _study_uid(folder: Path) -> str | None:
@@ -114,7 +132,9 @@ def list_case_inputs(path: str | Path) -> list[CaseInput]:
               for p in loops]
     folders = [p for p in entries if p.is_dir() and p not in loops]
     if case_files:
-        return [_case(case_name(p), p, p) for p in case_files + folders] + looped
+        names = _without_channel_suffix([case_name(p) for p in case_files])
+        return ([_case(name, p, p) for name, p in zip(names, case_files)]
+                + [_case(case_name(p), p, p) for p in folders] + looped)
     documents = [p for p in files if p.suffix.lower() in (".txt", ".md", ".csv", ".json")
                  or p.name.upper().startswith(("LICENSE", "README"))]
     if len(files) > len(documents) or not folders:

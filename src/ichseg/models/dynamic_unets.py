@@ -7,7 +7,8 @@ configuration (7 levels, filters 32-320, in-plane-only pooling at the first leve
 the last, residual encoder, 4 deep-supervision heads), which gives 22.01 M parameters,
 exactly the paper's nnU-Net_r. ``viola_unet_l`` is that topology with viola attention
 and batch norm (22.02 M; paper 22.12 M) and ``viola_unet_s`` the 6-level version with a
-320-filter bottleneck and 2 heads (12.96 M; paper 12.77 M).
+320-filter bottleneck and 2 heads (12.96 M; paper 12.77 M). All three use a symmetric
+decoder (the encoder's filters); pass ``decoder_filters`` for an asymmetric one.
 """
 
 from __future__ import annotations

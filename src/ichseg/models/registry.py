@@ -5,7 +5,8 @@ dims, the per-axis divisor an input must satisfy at the default configuration),
 ``deep_supervision`` (whether the default returns stacked heads when training), and
 optional hooks used when a training run makes its network spec: ``plan_options``
 (defaults from the plan's configuration), ``size_multiple_of`` (the divisor from the
-options) and ``patch_options`` (options that follow the training patch).
+options), ``patch_options`` (options that follow the training patch) and
+``input_options`` (options that follow the intensity scheme and slice context).
 
 A network outside ichseg is named ``package.module:build`` (see :mod:`ichseg.registry`);
 its ``ichseg_metadata`` dict overrides the defaults (2D and 3D, multiples of 16).
@@ -20,7 +21,7 @@ from ..registry import Registry
 # The modules that register networks import MONAI; they load on the first lookup, so that
 # reading a checkpoint or running a bundle's TorchScript program never imports MONAI.
 MODELS = Registry("model", providers=("ichseg.models.monai_networks", "ichseg.models.dynamic_unets",
-                                      "ichseg.models.smp_networks"),
+                                      "ichseg.models.smp_networks", "ichseg.models.hu_threshold"),
                   default_metadata={"dims": (2, 3), "size_multiple": {2: (16, 16), 3: (16, 16, 16)}})
 
 

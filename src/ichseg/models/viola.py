@@ -3,9 +3,11 @@ INSTANCE 2022 / ISBI 2023), written from the paper.
 
 The network is an nnU-Net-style dynamic U-Net (MONAI's ``DynUNet`` blocks: per-level
 kernels and strides, residual encoder blocks, transposed-convolution upsampling, deep
-supervision) with an asymmetric decoder (its own filter numbers) and the **viola
-attention** module applied to every decoder level's concatenation of upsampled features
-and skip connection, optionally after an Attention-U-Net gate on the skip.
+supervision) whose decoder may have its own filter numbers (``decoder_filters``; the
+paper's decoder is narrower than its encoder, but its numbers could not be retrieved, so
+every registered configuration uses the encoder's filters, a symmetric decoder), and the
+**viola attention** module applied to every decoder level's concatenation of upsampled
+features and skip connection, optionally after an Attention-U-Net gate on the skip.
 
 Viola attention on a feature map X (C x H x W x D):
 
@@ -151,7 +153,8 @@ class ViolaUpBlock(nn.Module):
 
 
 class ViolaUNet(DynUNet):
-    """viola-UNet: MONAI's DynUNet topology with an asymmetric, viola-attention decoder.
+    """viola-UNet: MONAI's DynUNet topology with a viola-attention decoder (symmetric unless
+    ``decoder_filters`` is given).
 
     Args (beyond :class:`monai.networks.nets.DynUNet`'s):
         decoder_filters: output channels of each decoder level, top to bottom (one fewer

@@ -5,6 +5,8 @@ trained on. The intensity scheme is a small JSON-ready dict stored in the plan:
 
 - ``{"scheme": "ct", "statistics": {...}}``: nnU-Net CT normalisation, one channel;
 - ``{"scheme": "windows", "windows": "rgb3"}``: one [0, 1] channel per HU window.
+
+Schemes are entries of :data:`INTENSITY_SCHEMES` (a class with ``channels`` and ``apply``).
 """
 
 from __future__ import annotations
@@ -15,22 +17,54 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.volume import Volume
+from ..registry import Registry
 from .normalization import CTIntensityStatistics, normalize_ct
 from .orientation import to_ras
 from .resample import grid_for_spacing, resample_to_grid
 from .windowing import resolve_windows, window_channels
 
-SCHEMES = ("ct", "windows")
+# Scheme names are read from plans and bundles, so a name never imports code (external=False).
+INTENSITY_SCHEMES = Registry("intensity scheme", external=False)
+
+
+@INTENSITY_SCHEMES.register("ct", description="nnU-Net CT normalisation (clip to the foreground's 0.5-99.5 "
+                            "percentiles, z-score), one channel")
+class CTNormalisation:
+    @staticmethod
+    def channels(normalization: dict) -> int:
+        return 1
+
+    @staticmethod
+    def apply(array: np.ndarray, normalization: dict) -> np.ndarray:
+        return normalize_ct(array, CTIntensityStatistics.from_dict(normalization["statistics"]))[None]
+
+
+@INTENSITY_SCHEMES.register("windows", description="one [0, 1] channel per HU window (a named window set)")
+class HUWindows:
+    @staticmethod
+    def channels(normalization: dict) -> int:
+        return len(resolve_windows(normalization["windows"]))
+
+    @staticmethod
+    def apply(array: np.ndarray, normalization: dict) -> np.ndarray:
+        return window_channels(array, normalization["windows"])
+
+
+def _scheme(normalization: dict):
+    try:
+        return INTENSITY_SCHEMES.entry(str(normalization.get("scheme"))).builder
+    except KeyError as error:
+        raise ValueError(error.args[0]) from None
 
 
 def intensity_channels(normalization: dict) -> int:
-    """Number of input channels an intensity scheme produces."""
-    scheme = normalization.get("scheme")
-    if scheme == "ct":
-        return 1
-    if scheme == "windows":
-        return len(resolve_windows(normalization["windows"]))
-    raise ValueError(f"unknown intensity scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+    """Number of input channels an intensity scheme produces.
+
+    Example:
+        >>> intensity_channels({"scheme": "windows", "windows": "rgb3"})
+        3
+    """
+    return _scheme(normalization).channels(normalization)
 
 
 def apply_intensity(array: np.ndarray, normalization: dict) -> np.ndarray:
@@ -40,13 +74,7 @@ def apply_intensity(array: np.ndarray, normalization: dict) -> np.ndarray:
         >>> apply_intensity(np.array([[[40.0]]]), {"scheme": "windows", "windows": "brain"}).tolist()
         [[[[0.5]]]]
     """
-    scheme = normalization.get("scheme")
-    if scheme == "ct":
-        statistics = CTIntensityStatistics.from_dict(normalization["statistics"])
-        return normalize_ct(array, statistics)[None]
-    if scheme == "windows":
-        return window_channels(array, normalization["windows"])
-    raise ValueError(f"unknown intensity scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+    return _scheme(normalization).apply(array, normalization)
 
 
 @dataclass

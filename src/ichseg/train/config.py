@@ -84,8 +84,12 @@ class TrainingConfig:
             raise ValueError(f"max_steps must be >= 1, got {self.max_steps}")
         if self.split not in ("kfold", "holdout"):
             raise ValueError(f"split must be 'kfold' or 'holdout', got {self.split!r}")
-        if self.sampler not in ("patches", "ctich_windows"):
-            raise ValueError(f"sampler must be 'patches' or 'ctich_windows', got {self.sampler!r}")
+        from .samplers import SAMPLERS  # noqa: PLC0415  (keeps reading a config light)
+
+        try:
+            SAMPLERS.entry(self.sampler)
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
         if self.context_slices and self.configuration != "2d":
             raise ValueError("context_slices (2.5D) needs configuration '2d'")
         for name in ("context_dropout", "export_simulation"):

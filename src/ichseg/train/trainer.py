@@ -24,8 +24,6 @@ from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from ..data.dataset_format import DatasetCase
-from ..data.sampling import PatchSampler
-from ..data.windowed_patches import WindowedSliceSampler
 from ..infer.sliding_window import predict_probabilities
 from ..io.errors import InputError
 from ..labels import LABELS
@@ -43,6 +41,7 @@ from .ema import ema_model
 from .optim import build_optimizer, build_schedule
 from .planner import round_up
 from .run_log import RunLog
+from .samplers import SAMPLERS
 
 TRAINERS = Registry("trainer")
 N_CLASSES = len(LABELS)
@@ -54,7 +53,8 @@ def network_spec(config: TrainingConfig, configuration: dict, normalization: dic
     A registered network may take defaults from the plan's configuration (metadata
     ``plan_options``, e.g. DynUNet's kernels and strides), derive its size multiple from
     its options (``size_multiple_of``) and take options from the final patch
-    (``patch_options``, e.g. UNETR's ``img_size``); the run's own options win.
+    (``patch_options``, e.g. UNETR's ``img_size``) and from the intensity scheme
+    (``input_options``, e.g. the HU threshold's channel); the run's own options win.
     """
     dims = 2 if config.configuration == "2d" else 3
     metadata = MODELS.entry(config.model).metadata
@@ -71,6 +71,8 @@ def network_spec(config: TrainingConfig, configuration: dict, normalization: dic
     patch = [round_up(int(p), int(m)) for p, m in zip(patch, multiple)]
     if "patch_options" in metadata:
         options = {**metadata["patch_options"](patch), **options}
+    if "input_options" in metadata:
+        options = {**metadata["input_options"](normalization, config.context_slices), **options}
     in_channels = intensity_channels(normalization) * (2 * config.context_slices + 1)
     return NetworkSpec(
         model=config.model, options=options, spatial_dims=dims, in_channels=in_channels, out_channels=N_CLASSES,
@@ -154,6 +156,8 @@ class SupervisedTrainer:
         self.val_cases = load_training_cases(val, self.spec.spacing, normalization, cache=cache,
                                              seed=config.seed) if val else []
         self.network = self.spec.build()
+        self.sampler_entry = SAMPLERS.entry(config.sampler)
+        self.training_window = self.sampler_entry.metadata["training_window"](self.spec, config)
         if initial is not None:
             self.network.load_state_dict(initial)
         self.network.to(self.device)
@@ -171,16 +175,7 @@ class SupervisedTrainer:
 
     # -- data ---------------------------------------------------------------------------
     def build_sampler(self):
-        config = self.config
-        if config.sampler == "ctich_windows":
-            return WindowedSliceSampler(self.train_cases, size=config.window_size, stride=config.window_stride,
-                                        negative_ratio=config.negative_ratio, seed=config.seed)
-        patch = list(self.spec.patch_size) + ([1] if self.spec.spatial_dims == 2 else [])
-        return PatchSampler(self.train_cases, patch_size=patch, foreground_probability=config.foreground_probability,
-                            samples_per_volume=config.samples_per_volume,
-                            min_foreground_per_volume=config.min_foreground_per_volume,
-                            context_slices=config.context_slices, context_dropout=config.context_dropout,
-                            seed=config.seed)
+        return SAMPLERS.build(self.config.sampler, self.train_cases, self.spec, self.config)
 
     def build_augmentation(self):
         """The named pipeline, after the windowed-export simulation when the config asks for it."""
@@ -225,9 +220,7 @@ class SupervisedTrainer:
         network = self.evaluation_network()
         network.eval()
         tp, fp, fn = (np.zeros(N_CLASSES, np.int64) for _ in range(3))
-        blend = "constant" if self.config.sampler == "ctich_windows" else "gaussian"
-        patch = ([self.config.window_size] * 2 if self.config.sampler == "ctich_windows"
-                 else self.spec.patch_size)
+        blend, patch = self.sampler_entry.metadata["blend"], self.training_window
         cases = tqdm(self.val_cases, desc=f"validation at step {self.step}", unit="case", leave=False,
                      disable=not (self.progress and self.context.is_main))
         for case in cases:
@@ -341,7 +334,7 @@ class SupervisedTrainer:
             "validation_seconds": round(validating, 2),
             "data_wait_fraction": round(waited / elapsed, 4) if elapsed > 0 else None,
             "best_val_dice": self.best_metric if self.best_step >= 0 else None, "best_step": self.best_step,
-            "batch_size": self.batch_size, "patch_size": list(self.spec.patch_size), "device": str(self.device),
+            "batch_size": self.batch_size, "patch_size": self.training_window, "device": str(self.device),
             "world_size": self.context.world_size,
         }
         if main:
