@@ -36,8 +36,8 @@ from accuracy_bench import evaluate_variant, write_inputs
 from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.infer.bundle import export_bundle
 from ichseg.io import InputError
-from ichseg.train import TrainingConfig, run_training
 from ichseg.models.checkpoint import load_checkpoint
+from ichseg.train import TrainingConfig, run_training
 
 RESULTS = Path(__file__).parent / "results" / "architecture_bench.json"
 RECIPE = Path(__file__).parent / "configs" / "bundled_model.yaml"

@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "bad_inputs"))
-from bad_input_corpus import build_reader_corpus, snapshot  # noqa: E402
+from bad_input_corpus import build_reader_corpus, snapshot
 
-from ichseg.infer.bundle import PROGRAM, bundled_model_path, sha256_of  # noqa: E402
+from ichseg.infer.bundle import PROGRAM, bundled_model_path, sha256_of
 
 RESULTS = Path(__file__).parent / "results" / "bad_input_bench.json"
 ICHSEG = [sys.executable, "-m", "ichseg"]
@@ -94,7 +94,7 @@ def main() -> None:
                            capture_output=True, text=True)
     print(f"predict batch: rc {batch.returncode}", flush=True)
     counts["tracebacks"] += "Traceback" in batch.stdout + batch.stderr
-    table = {row["case"]: row for row in csv.DictReader(open(root / "out" / "summary.csv"))}
+    table = {row["case"]: row for row in csv.DictReader((root / "out" / "summary.csv").read_text().splitlines())}
     counts["good_case_failures"] += table["good_head"]["status"] != "ok"
     crafted = subprocess.run([*ICHSEG, "predict", "-i", str(good), "-o", str(root / "out_crafted"), "--model",
                               str(bundle), "--device", "cpu"], capture_output=True, text=True)
@@ -103,7 +103,7 @@ def main() -> None:
     counts["code_executed"] += marker.exists()
     counts["inputs_modified"] = sum(before.get(path) != data for path, data in snapshot(root / "inputs").items())
     counts["inputs_modified"] += len(set(before) ^ set(snapshot(root / "inputs")))
-    outside = set(p.name for p in root.iterdir()) - set(around) - {"out", "out_crafted"}
+    outside = {p.name for p in root.iterdir()} - set(around) - {"out", "out_crafted"}
     counts["writes_outside_output"] = len(outside) + (root / "escaped").exists() + (root / "abs").exists()
     result = {"counts": counts, "predict_batch_exit_status": batch.returncode,
               "batch_rows": len(table), "batch_errors": sum(row["status"] == "error" for row in table.values()),

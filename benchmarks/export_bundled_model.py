@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from ichseg.infer.bundle import bundled_model_path, export_bundle
-from ichseg.postprocess import PostprocessConfig
 from ichseg.models.checkpoint import load_checkpoint
+from ichseg.postprocess import PostprocessConfig
 
 TARGET_DICE_ANY = 0.85
 SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/resources/ge_head_ct "

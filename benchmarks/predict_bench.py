@@ -62,7 +62,7 @@ def phases() -> dict:
 
 def matmul_gflops(size: int = 2048, repeats: int = 5) -> float:
     """This machine's float32 matmul rate with torch's threads (the best of ``repeats``)."""
-    import torch  # noqa: PLC0415
+    import torch
 
     a, b = torch.randn(size, size), torch.randn(size, size)
     a @ b
@@ -78,10 +78,10 @@ def _timed(function) -> float:
 
 def network_gflop(model_slices: int, window: list[int]) -> float:
     """FLOPs of the bundled network on ``model_slices`` slices of ``window`` (torch's counter)."""
-    import torch  # noqa: PLC0415
-    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
 
-    from ichseg.infer.bundle import load_bundle  # noqa: PLC0415
+    from ichseg.infer.bundle import load_bundle
 
     bundle = load_bundle("default")
     counter = FlopCounterMode(display=False)
@@ -92,10 +92,10 @@ def network_gflop(model_slices: int, window: list[int]) -> float:
 
 def thin_copy(folder: Path) -> tuple[Path, int]:
     """The GE head resampled to 0.6 mm slices (linear), as a thin reconstruction would be sized."""
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
-    from ichseg.io import read_volume, write_nifti  # noqa: PLC0415
-    from ichseg.preprocess import resample_to_grid  # noqa: PLC0415
+    from ichseg.io import read_volume, write_nifti
+    from ichseg.preprocess import resample_to_grid
 
     volume = read_volume(example_path("ge_head_ct"))
     n_slices = int(round((volume.shape[2] - 1) * volume.spacing[2] / 0.6)) + 1

@@ -24,22 +24,22 @@ def main() -> None:
                         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 3)}
         clock[0] = now
 
-    import numpy  # noqa: F401, PLC0415  (each import is a phase of its own)
-    import scipy.ndimage  # noqa: F401, PLC0415
+    import numpy  # noqa: F401  (each import is a phase of its own)
+    import scipy.ndimage  # noqa: F401
     mark("import numpy+scipy")
-    import torch  # noqa: PLC0415
+    import torch
     mark("import torch")
-    import tempfile  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
+    import tempfile
+    from pathlib import Path
 
-    from ichseg.infer.bundle import load_bundle  # noqa: PLC0415
-    from ichseg.infer.predictor import BATCH_SIZE, Predictor  # noqa: PLC0415
-    from ichseg.infer.sliding_window import slices_with_context, whole_slice_logits  # noqa: PLC0415
-    from ichseg.io import read_volume, write_nifti  # noqa: PLC0415
-    from ichseg.io.quality import input_quality_warnings  # noqa: PLC0415
-    from ichseg.preprocess.model_input import prepare_model_input  # noqa: PLC0415
-    from ichseg.quantify import quantify_labels  # noqa: PLC0415
-    from ichseg.report import render_preview  # noqa: PLC0415
+    from ichseg.infer.bundle import load_bundle
+    from ichseg.infer.predictor import BATCH_SIZE, Predictor
+    from ichseg.infer.sliding_window import slices_with_context, whole_slice_logits
+    from ichseg.io import read_volume, write_nifti
+    from ichseg.io.quality import input_quality_warnings
+    from ichseg.preprocess.model_input import prepare_model_input
+    from ichseg.quantify import quantify_labels
+    from ichseg.report import render_preview
     mark("import ichseg")
     bundle = load_bundle("default", program=True)
     predictor = Predictor([bundle], device="cpu")

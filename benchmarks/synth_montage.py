@@ -13,12 +13,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ichseg.data.synth import SynthConfig, generate_case, generate_on_base  # noqa: E402
-from ichseg.labels import LABELS  # noqa: E402
-from ichseg.resources import example_path  # noqa: E402
+from ichseg.data.synth import SynthConfig, generate_case, generate_on_base
+from ichseg.labels import LABELS
+from ichseg.resources import example_path
 
 COLOURS = {1: "red", 2: "deepskyblue", 3: "yellow", 4: "lime", 5: "magenta", 6: "orange"}
 

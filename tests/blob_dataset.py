@@ -3,6 +3,7 @@ with air around, 5 mm slices, in the dataset format. IPH blobs are 70 HU, SDH bl
 so intensity alone tells the classes apart and a tiny network can learn them in seconds."""
 
 import numpy as np
+
 from ichseg.data.dataset_format import DatasetWriter, dataset_json
 from ichseg.io import Volume
 

@@ -11,6 +11,8 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .data.synth import SynthConfig, generate_on_base
 from .infer.predictor import Predictor
 from .infer.run import predict_inputs
@@ -37,7 +39,7 @@ def run_demo(output: str | Path, predictor: Predictor, *, seed: int = DEMO_SEED)
     image_path = output / "input" / f"{DEMO_CASE}.nii.gz"
     image_path.parent.mkdir(parents=True, exist_ok=True)
     write_nifti(case.image, image_path)
-    write_nifti(case.labels, output / "input" / f"{DEMO_CASE}_truth.nii.gz", dtype="uint8")
+    write_nifti(case.labels, output / "input" / f"{DEMO_CASE}_truth.nii.gz", dtype=np.uint8)
     rows = predict_inputs(image_path, output, predictor, progress=False)
     truth = quantify_labels(case.labels.array, case.labels.spacing)
     measured = json.loads((output / DEMO_CASE / "volumes.json").read_text()) if rows[0]["status"] == "ok" else {}

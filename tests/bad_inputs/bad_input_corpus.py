@@ -18,10 +18,10 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: dicom_factory
-from dicom_factory import write_series  # noqa: E402
+import pydicom
 
-import pydicom  # noqa: E402
-from ichseg.io import Volume, write_nifti  # noqa: E402
+from dicom_factory import write_series
+from ichseg.io import Volume, write_nifti
 
 SPACING = (1.5, 1.5, 5.0)
 

@@ -140,7 +140,7 @@ def test_a_symlink_back_into_a_batch_folder_is_not_followed(tmp_path, tiny_bundl
     write_head(batch / "head.nii.gz")
     os.symlink(tmp_path, batch / "loop")
     assert main(["predict", "-i", str(batch), "-o", str(tmp_path / "out"), "--model", str(tiny_bundle)]) == 3
-    table = {row["case"]: row for row in csv.DictReader(open(tmp_path / "out" / "summary.csv"))}
+    table = {row["case"]: row for row in csv.DictReader((tmp_path / "out" / "summary.csv").read_text().splitlines())}
     assert table["head"]["status"] == "ok"
     assert "symbolic link to a folder that contains it" in table["loop"]["error"]
 
@@ -220,7 +220,7 @@ def test_a_full_disk_fails_the_case_not_silently(tmp_path, tiny_bundle, monkeypa
     monkeypatch.setattr(run_module, "write_nifti", full_disk)
     out = tmp_path / "out"
     assert main(["predict", "-i", str(batch), "-o", str(out), "--model", str(tiny_bundle)]) == 3
-    table = {row["case"]: row for row in csv.DictReader(open(out / "summary.csv"))}
+    table = {row["case"]: row for row in csv.DictReader((out / "summary.csv").read_text().splitlines())}
     assert table["b"]["status"] == "error" and "No space left on device" in table["b"]["error"]
     assert table["a"]["status"] == table["c"]["status"] == "ok"
     assert not (out / "b").exists() and not [p for p in out.iterdir() if ".tmp-" in p.name]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from ichseg.cli.main import main
-from ichseg.io import InputError
 from ichseg.compare.comparison import compare_models
+from ichseg.io import InputError
 
 
 def _table(path, dice_mean, volume_bias, seed):
@@ -43,7 +43,7 @@ def test_compare_three_models(tmp_path, capsys):
     assert dice_tests["kruskal_dunn"]["p"] < 0.001
     weakest = [r for r in dice_tests["kruskal_dunn"]["dunn"] if "weak" in (r["a"], r["b"])]
     assert all(r["p_adjusted"] < 0.01 for r in weakest)
-    agreement = {row["model"]: row for row in csv.DictReader(open(tmp_path / "cmp" / "agreement.csv"))}
+    agreement = {row["model"]: row for row in csv.DictReader((tmp_path / "cmp" / "agreement.csv").read_text().splitlines())}
     assert float(agreement["weak"]["bias"]) == pytest.approx(-3.0, abs=0.6)
     assert float(agreement["unet"]["ccc"]) > 0.99
     for png in ("dice_any.png", "bland_altman_weak_any.png", "concordance_unet_any.png"):

@@ -11,8 +11,7 @@ import pytest
 from scipy import ndimage
 
 from ichseg.cli.main import main
-from ichseg.data.synth import SynthConfig, generate_case, generate_dataset
-from ichseg.data.synth import lesions
+from ichseg.data.synth import SynthConfig, generate_case, generate_dataset, lesions
 from ichseg.data.synth.fields import Grid
 from ichseg.data.synth.generator import BONE_LIKE_HU
 from ichseg.data.synth.head import build_head, sample_head_parameters
@@ -137,7 +136,7 @@ def test_dataset_files_and_volumes(tmp_path):
     generate_dataset(tmp_path, 3, seed=2, config=FAST, n_unlabeled=1)
     description = json.loads((tmp_path / "dataset.json").read_text())
     assert description["labels"]["SDH"] == 4 and description["numTraining"] == 3
-    rows = list(csv.DictReader(open(tmp_path / "cases.csv")))
+    rows = list(csv.DictReader((tmp_path / "cases.csv").read_text().splitlines()))
     assert [r["split"] for r in rows] == ["labelled"] * 3 + ["unlabeled"]
     for row in rows[:3]:
         label = nib.load(tmp_path / "labelsTr" / f"{row['case']}.nii.gz")
@@ -147,7 +146,7 @@ def test_dataset_files_and_volumes(tmp_path):
         counts = np.bincount(np.asarray(label.dataobj).ravel(), minlength=7)
         for value, name in ((1, "IPH"), (2, "IVH"), (3, "SAH"), (4, "SDH"), (5, "EDH"), (6, "PHE")):
             assert float(row[f"{name}_ml"]) == pytest.approx(counts[value] * voxel_ml, abs=1e-3)
-    slices = list(csv.DictReader(open(tmp_path / "slice_labels.csv")))
+    slices = list(csv.DictReader((tmp_path / "slice_labels.csv").read_text().splitlines()))
     first = rows[0]["case"]
     label = np.asarray(nib.load(tmp_path / "labelsTr" / f"{first}.nii.gz").dataobj)
     flags = [int(r["any"]) for r in slices if r["case"] == first]

@@ -1,4 +1,6 @@
+import functools
 import json
+import operator
 
 import pytest
 
@@ -29,7 +31,7 @@ def test_stratified_split_keeps_ratios_per_stratum():
     cases = [f"c{i:02d}" for i in range(50)]
     strata = {c: ("IPH" if i < 30 else "IVH") for i, c in enumerate(cases)}
     split = stratified_split(cases, strata, seed=1)
-    assert sorted(sum(split.values(), [])) == cases
+    assert sorted(functools.reduce(operator.iadd, split.values(), [])) == cases
     for stratum, n in (("IPH", 30), ("IVH", 20)):
         counts = [sum(strata[c] == stratum for c in split[part]) for part in ("train", "val", "test")]
         assert counts == [n * 3 // 5, n // 5, n // 5]

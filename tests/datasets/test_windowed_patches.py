@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 
 from ichseg.data.sampling import TrainingCase
@@ -7,7 +9,7 @@ from ichseg.data.windowed_patches import WindowedSliceSampler, slice_windows, tr
 def test_windows_cover_the_slice_with_half_overlap():
     starts = window_starts(512, 160, 80)
     assert starts[0] == 0 and starts[-1] + 160 == 512
-    assert all(b - a <= 80 for a, b in zip(starts, starts[1:]))
+    assert all(b - a <= 80 for a, b in itertools.pairwise(starts))
     assert len(slice_windows((512, 512))) == len(starts) ** 2
     assert window_starts(100, 160, 80) == [0]
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 from scipy.spatial.distance import cdist
+from shapes import perturbed, random_blob
 
 from ichseg.evaluate.boundary_distances import directed_boundary_distances
-from shapes import perturbed, random_blob
 
 
 def _brute_force(a, b, spacing):

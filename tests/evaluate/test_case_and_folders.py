@@ -45,7 +45,10 @@ def test_describe_values_counts_exclusions():
     assert describe_values([np.nan])["mean"] is None
 
 
-def _save(array, path, affine=np.diag([0.5, 0.5, 5.0, 1.0])):
+AFFINE = np.diag([0.5, 0.5, 5.0, 1.0])
+
+
+def _save(array, path, affine=AFFINE):
     path.parent.mkdir(parents=True, exist_ok=True)
     nib.save(nib.Nifti1Image(array, affine), path)
 

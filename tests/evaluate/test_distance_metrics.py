@@ -7,6 +7,7 @@ import pytest
 import torch
 from monai.metrics import compute_hausdorff_distance as monai_hausdorff
 from monai.metrics import compute_surface_dice as monai_surface_dice
+from shapes import perturbed, random_blob
 
 from ichseg.evaluate import (
     AverageSurfaceDistance,
@@ -17,7 +18,6 @@ from ichseg.evaluate import (
     compute_hausdorff_distance,
     compute_surface_dice,
 )
-from shapes import perturbed, random_blob
 
 SPACING = (0.5, 0.5, 5.0)
 

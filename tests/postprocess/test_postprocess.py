@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
-from ichseg.postprocess import (PostprocessConfig, drop_edema_without_hematoma, postprocess,
-                                remove_small_components, smooth_labels)
+from ichseg.postprocess import (
+    PostprocessConfig,
+    drop_edema_without_hematoma,
+    postprocess,
+    remove_small_components,
+    smooth_labels,
+)
 
 
 def _labels():

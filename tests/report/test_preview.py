@@ -11,7 +11,7 @@ def _rgb(colour):
 
 
 def _head(shape=(160, 180, 24)):
-    x, y, z = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
+    x, y, _z = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
     inside = ((x - 80) / 70) ** 2 + ((y - 90) / 80) ** 2 < 1
     return Volume(np.where(inside, 35.0, -1000.0).astype(np.float32), np.diag([1.0, 1.0, 5.0, 1.0]))
 

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ichseg.stats import bland_altman
-from ichseg.stats import bootstrap_ci, concordance_correlation, dunn_test, kruskal_dunn, wilcoxon_paired
+from ichseg.stats import bland_altman, bootstrap_ci, concordance_correlation, dunn_test, kruskal_dunn, wilcoxon_paired
 
 
 def test_bootstrap_is_seeded_and_covers_the_mean():

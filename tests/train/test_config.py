@@ -1,10 +1,9 @@
 import pytest
+import torch
 
 from ichseg.train.config import TrainingConfig, read_config_file
 from ichseg.train.optim import build_optimizer, build_schedule
 from ichseg.train.recipes import recipe_settings
-
-import torch
 
 
 def test_recipe_then_file_then_flags(tmp_path):

@@ -1,6 +1,6 @@
 import numpy as np
-from blob_dataset import write_blob_dataset
 
+from blob_dataset import write_blob_dataset
 from ichseg.data.dataset_format import DatasetWriter, list_dataset_cases
 from ichseg.io import read_volume
 from ichseg.train.data_loading import load_training_cases

@@ -3,8 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from ichseg.train.planner import (estimate_training_memory, make_plan, network_topology, plan_configuration,
-                                  target_spacing)
+from ichseg.train.planner import (
+    estimate_training_memory,
+    make_plan,
+    network_topology,
+    plan_configuration,
+    target_spacing,
+)
 
 STATS = {"mean": 60.0, "std": 10.0, "percentile_00_5": 30.0, "percentile_99_5": 90.0}
 
@@ -46,7 +51,7 @@ def test_feature_maps_never_shrink_below_the_minimum():
 
 
 def test_memory_budget_drives_patch_and_batch():
-    common = dict(in_channels=1, dataset_voxels=1e10)
+    common = {"in_channels": 1, "dataset_voxels": 1e10}
     large = plan_configuration([0.5, 0.5, 5.0], [460, 460, 30], memory_bytes=40e9, **common)
     small = plan_configuration([0.5, 0.5, 5.0], [460, 460, 30], memory_bytes=2e9, **common)
     assert np.prod(small["patch_size"]) < np.prod(large["patch_size"])

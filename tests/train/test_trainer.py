@@ -13,10 +13,10 @@ import pytest
 import torch
 import yaml
 
-from ichseg.train import TrainingConfig, recipe_settings, run_training
 from ichseg.models.checkpoint import LAST, load_checkpoint
-from ichseg.train.recipes import RECIPES
 from ichseg.models.network_spec import build_network
+from ichseg.train import TrainingConfig, recipe_settings, run_training
+from ichseg.train.recipes import RECIPES
 from ichseg.train.trainer import network_spec
 
 SMALL_UNET = {"model": "unet", "model_options": {"channels": [8, 16, 32, 64], "strides": [2, 2, 2]}}

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from .bootstrap_options import add_bootstrap_options
 
-
 HELP = "compare models' metrics tables: mean [95% CI] tables, Kruskal-Wallis/Dunn, Wilcoxon, CCC, Bland-Altman, plots"
 
 

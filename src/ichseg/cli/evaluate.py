@@ -7,7 +7,6 @@ import json
 
 from .bootstrap_options import add_bootstrap_options
 
-
 HELP = "metrics of predicted label maps against references (metrics.csv + summary.json)"
 
 
@@ -43,9 +42,9 @@ SOME_CASES_FAILED = 3  # as predict: the others were evaluated and written
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..compare.tables import format_cell  # noqa: PLC0415
     from ..evaluate import EmptyMaskPolicy, EvaluationConfig, evaluate_folders  # noqa: PLC0415  (heavy, imported on use)
     from ..evaluate.case import DEFAULT_REGIONS  # noqa: PLC0415
-    from ..compare.tables import format_cell  # noqa: PLC0415
 
     config = EvaluationConfig(
         regions=tuple(r for r in (args.regions or ",".join(DEFAULT_REGIONS)).split(",") if r),

@@ -23,8 +23,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("input")
     group.add_argument("--series", help="DICOM folders: SeriesNumber or SeriesInstanceUID to read instead of choosing")
     group.add_argument("--force", action="store_true", help="read a non-CT DICOM modality anyway")
-    group.add_argument("--window", type=_floats(2), metavar="C,W", help="2D PNG/JPG slices: display window centre,width")
-    group.add_argument("--spacing", type=_floats(3), metavar="X,Y,Z", help="2D slices and NumPy input: voxel size in mm")
+    group.add_argument("--window", type=_floats(2), metavar="C,W",
+                       help="2D PNG/JPG slices: display window centre,width")
+    group.add_argument("--spacing", type=_floats(3), metavar="X,Y,Z",
+                       help="2D slices and NumPy input: voxel size in mm")
     group.add_argument("--reverse", action="store_true", help="2D slices: files run superior to inferior")
 
 

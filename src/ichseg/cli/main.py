@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ichseg: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # noqa: BLE001  (last resort: one line, the traceback only on request)
+    except Exception as error:
         if os.environ.get("ICHSEG_DEBUG"):
             raise
         print(f"ichseg: error: {type(error).__name__}: {error} (an ichseg bug: please report it; "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-
 HELP = "list the registered models (with parameter counts) and losses"
 
 

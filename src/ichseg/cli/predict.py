@@ -39,9 +39,9 @@ def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
+    from ..device import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
     from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
-    from ..device import resolve_device  # noqa: PLC0415  (heavy, imported on use)
     postprocessing = postprocessing_config(args)
     if getattr(args, "window", None) and args.model == ["default"]:  # (ichseg demo has no input options)
         # 8-bit windowed slices (--window): the model trained to read such exports (MODEL_CARD.md of ich_windowed)

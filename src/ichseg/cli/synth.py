@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.negatives <= 1:
         raise SystemExit("ichseg synth: --negatives must be between 0 and 1")
     try:
-        part = tuple(int(v) for v in args.shape_part.split("/"))
+        index, count = (int(v) for v in args.shape_part.split("/"))
+        part = (index, count)
     except ValueError:
         raise SystemExit(f"ichseg synth: --shape-part must look like K/N, got {args.shape_part!r}") from None
     bank = ShapeBank.load(args.shape_bank, seed=args.seed, part=part) if args.shape_bank else None

@@ -11,7 +11,6 @@ import json
 import sys
 
 from ..io.errors import InputError
-
 from ..train.planner import DEFAULT_MEMORY_GB
 from ..train.recipes import RECIPES, recipe_settings
 

@@ -55,7 +55,7 @@ def model_names(paths: Sequence[Path], names: Sequence[str] | None) -> list[str]
         if len(names) != len(paths):
             raise ValueError(f"{len(names)} names for {len(paths)} tables")
         return list(names)
-    chosen = []
+    chosen: list[str] = []
     for path in paths:
         base = path.parent.name or path.stem
         chosen.append(base if base not in chosen else f"{base}_{len(chosen)}")
@@ -97,7 +97,7 @@ def compare_models(
     (out / "results.md").write_text(to_markdown(table))
 
     tests: dict = {"models": labels, "regions": {}}
-    agreement_rows = []
+    agreement_rows: list[dict[str, object]] = []
     for region in regions:
         region_tests: dict = {}
         for metric in TEST_METRICS:
@@ -120,11 +120,11 @@ def compare_models(
             pred = np.array(list(_values(rows, region, "pred_volume_ml").values()))
             ref = np.array(list(_values(rows, region, "ref_volume_ml").values()))
             try:
-                agreement = {"ccc": concordance_correlation(pred, ref)} | bland_altman(pred, ref)
+                agreement: dict[str, float] = {"ccc": concordance_correlation(pred, ref), **bland_altman(pred, ref)}
             except ValueError as error:
                 agreement_rows.append({"model": label, "region": region, "note": str(error)})
                 continue
-            agreement_rows.append({"model": label, "region": region} | agreement)
+            agreement_rows.append({"model": label, "region": region, **agreement})
             bland_altman_plot(pred, ref, out / f"bland_altman_{label}_{region}.png", title=f"{label}, {region} volume")
             concordance_plot(pred, ref, out / f"concordance_{label}_{region}.png", title=f"{label}, {region} volume")
     _write_csv(out / "agreement.csv", agreement_rows)

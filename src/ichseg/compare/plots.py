@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from numpy.typing import ArrayLike
 
-from ..stats.agreement import bland_altman, concordance_correlation  # noqa: E402
+from ..stats.agreement import bland_altman, concordance_correlation
 
 
-def _clean(values: Sequence[float]) -> np.ndarray:
+def _clean(values: ArrayLike) -> np.ndarray:
     array = np.asarray(values, float)
     return array[~np.isnan(array)]
 
 
-def _paired(pred: Sequence[float], ref: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _paired(pred: ArrayLike, ref: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.asarray(pred, float), np.asarray(ref, float)
     keep = ~(np.isnan(a) | np.isnan(b))
     return a[keep], b[keep]
@@ -32,7 +33,7 @@ def _save(figure, path: Path) -> Path:
     return path
 
 
-def box_violin(groups: Mapping[str, Sequence[float]], path: Path, *, title: str, ylabel: str) -> Path:
+def box_violin(groups: Mapping[str, ArrayLike], path: Path, *, title: str, ylabel: str) -> Path:
     """Violins with box plots on top, one per model."""
     names = [n for n in groups if _clean(groups[n]).size]
     data = [_clean(groups[n]) for n in names]
@@ -46,7 +47,7 @@ def box_violin(groups: Mapping[str, Sequence[float]], path: Path, *, title: str,
     return _save(figure, path)
 
 
-def bland_altman_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
+def bland_altman_plot(pred: ArrayLike, ref: ArrayLike, path: Path, *, title: str, unit: str = "mL") -> Path:
     """Difference against mean, with bias and 95% limits of agreement."""
     a, b = _paired(pred, ref)
     result = bland_altman(a, b)
@@ -62,7 +63,7 @@ def bland_altman_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *
     return _save(figure, path)
 
 
-def concordance_plot(pred: Sequence[float], ref: Sequence[float], path: Path, *, title: str, unit: str = "mL") -> Path:
+def concordance_plot(pred: ArrayLike, ref: ArrayLike, path: Path, *, title: str, unit: str = "mL") -> Path:
     """Predicted against reference with the identity line and Lin's CCC."""
     a, b = _paired(pred, ref)
     ccc = concordance_correlation(a, b)

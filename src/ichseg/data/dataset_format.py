@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..io import InputError, Volume, write_nifti
 from ..labels import LABELS
 
@@ -41,7 +43,7 @@ class DatasetWriter:
 
     def write_labelled(self, case: str, image: Volume, labels: Volume) -> None:
         write_nifti(image, self.root / "imagesTr" / f"{case}{CHANNEL_SUFFIX}{FILE_ENDING}")
-        write_nifti(labels, self.root / "labelsTr" / f"{case}{FILE_ENDING}", dtype="uint8")
+        write_nifti(labels, self.root / "labelsTr" / f"{case}{FILE_ENDING}", dtype=np.uint8)
 
     def write_unlabeled(self, case: str, image: Volume) -> None:
         (self.root / "imagesUnlabeled").mkdir(exist_ok=True)

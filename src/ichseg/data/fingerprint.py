@@ -26,7 +26,7 @@ def case_fingerprint(case: str, image, labels) -> dict:
     component_ml = {}
     for value, name in LABELS.items():
         if value and counts[value]:
-            labelled, n = ndimage.label(labels.array == value, LESION_CONNECTIVITY)
+            labelled, _n = ndimage.label(labels.array == value, LESION_CONNECTIVITY)
             sizes = np.bincount(labelled.ravel())[1:] * labels.voxel_volume_ml
             component_ml[name] = [round(float(s), 4) for s in sizes]
     return {

@@ -36,7 +36,7 @@ class TrainingCase:
     background: np.ndarray  # per-channel fill value for padding (the case's minimum)
 
     @classmethod
-    def build(cls, case: str, channels: np.ndarray, labels: np.ndarray, seed: int = 0) -> "TrainingCase":
+    def build(cls, case: str, channels: np.ndarray, labels: np.ndarray, seed: int = 0) -> TrainingCase:
         rng = np.random.default_rng(seed)
         locations = {}
         for value in np.unique(labels):
@@ -68,7 +68,9 @@ def crop_with_padding(array: np.ndarray, start: Sequence[int], size: Sequence[in
             return out
         source.append(slice(low, high))
         target.append(slice(low - begin, high - begin))
-    out[(Ellipsis, *target)] = array[(Ellipsis, *source)]
+    target_index: tuple = (Ellipsis, *target)
+    source_index: tuple = (Ellipsis, *source)
+    out[target_index] = array[source_index]
     return out
 
 
@@ -93,7 +95,8 @@ class PatchSampler:
         ((1, 16, 16), (1, 16, 16), True)
     """
 
-    def __init__(self, cases: Sequence[TrainingCase], *, patch_size: Sequence[int], foreground_probability: float = 0.33,
+    def __init__(self, cases: Sequence[TrainingCase], *, patch_size: Sequence[int],
+                 foreground_probability: float = 0.33,
                  samples_per_volume: int = 1, min_foreground_per_volume: int = 0, context_slices: int = 0,
                  context_dropout: float = 0.0, seed: int = 0) -> None:
         if not cases:
@@ -144,4 +147,5 @@ class PatchSampler:
             # (C, X, Y, 2k+1) -> (C * (2k+1), X, Y): neighbours become channels
             image = np.moveaxis(image, -1, 1).reshape(-1, *size[:2])
             label = label[..., self.context]
-        return {"image": np.ascontiguousarray(image), "label": label[None].astype(np.uint8), "case": case.case}
+        sample: dict = {"image": np.ascontiguousarray(image), "label": label[None].astype(np.uint8), "case": case.case}
+        return sample

@@ -31,7 +31,8 @@ def kfold_splits(cases: Sequence[str], *, n_folds: int = 5, seed: int = 12345,
 
     Example:
         >>> folds = kfold_splits([f"c{i}" for i in range(10)], n_folds=5, seed=0)
-        >>> [len(f["val"]) for f in folds], sorted(sum((f["val"] for f in folds), [])) == sorted(f"c{i}" for i in range(10))
+        >>> every = sorted(case for fold in folds for case in fold["val"])
+        >>> [len(f["val"]) for f in folds], every == sorted(f"c{i}" for i in range(10))
         ([2, 2, 2, 2, 2], True)
     """
     groups = _patient_groups(cases, patients)
@@ -69,15 +70,15 @@ def stratified_split(cases: Sequence[str], strata: Mapping[str, str], *, ratios:
         >>> [len(v) for v in stratified_split([f"c{i}" for i in range(6)], {}, seed=0).values()]
         [4, 1, 1]
     """
-    ratios = np.asarray(ratios, float)
-    if ratios.shape != (3,) or (ratios < 0).any() or ratios.sum() <= 0:
-        raise ValueError(f"ratios must be three non-negative numbers, got {list(ratios)}")
-    shares = ratios / ratios.sum()
+    weights = np.asarray(ratios, float)
+    if weights.shape != (3,) or (weights < 0).any() or weights.sum() <= 0:
+        raise ValueError(f"ratios must be three non-negative numbers, got {list(weights)}")
+    shares = weights / weights.sum()
     groups = _patient_groups(cases, patients)
-    needed = int(np.count_nonzero(ratios))
+    needed = int(np.count_nonzero(weights))
     if len(groups) < needed:
         raise ValueError(f"{len(groups)} patients cannot make a train/val/test split in ratios "
-                         f"{':'.join(f'{r:g}' for r in ratios)} (a part would be empty); use more cases or k-fold")
+                         f"{':'.join(f'{r:g}' for r in weights)} (a part would be empty); use more cases or k-fold")
     by_stratum: dict[str, list[str]] = defaultdict(list)
     for name, members in groups.items():
         by_stratum[strata.get(members[0], "none")].append(name)

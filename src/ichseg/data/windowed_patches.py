@@ -52,7 +52,8 @@ def training_windows(labels: np.ndarray, *, size: int = CTICH_WINDOW, stride: in
         >>> sum(1 for z, x, y in windows if labels[x:x + 160, y:y + 160, z].any()), len(windows)
         (1, 2)
     """
-    positives, negatives = [], []
+    positives: list[tuple[int, int, int]] = []
+    negatives: list[tuple[int, int, int]] = []
     origins = slice_windows(labels.shape[:2], size, stride)
     for z in range(labels.shape[2]):
         plane = labels[:, :, z]
@@ -85,7 +86,7 @@ class WindowedSliceSampler:
                                                        negative_ratio=negative_ratio, seed=seed + k)]
         if not self.windows:
             raise ValueError("no training windows")
-        self._epoch, self._order = -1, None
+        self._epoch, self._order = -1, np.arange(0)
 
     def sample(self, index: int) -> dict[str, np.ndarray]:
         epoch, position = divmod(int(index), len(self.windows))

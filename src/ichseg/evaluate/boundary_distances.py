@@ -28,10 +28,10 @@ class _SliceDistances:
     slices reach.
     """
 
-    def __init__(self, edge: np.ndarray, in_plane_spacing: Sequence[float]) -> None:
+    def __init__(self, edge: np.ndarray, in_plane_spacing: np.ndarray) -> None:
         self.edge = edge
         self.spacing = in_plane_spacing
-        self.occupied = edge.any(axis=(0, 1))
+        self.occupied = np.asarray(edge.any(axis=(0, 1)))
         self.whole: dict[int, np.ndarray] = {}
 
     def same_slice(self, k: int, xy: np.ndarray) -> np.ndarray:

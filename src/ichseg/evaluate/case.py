@@ -70,7 +70,8 @@ def _distances(pred: np.ndarray, ref: np.ndarray, spacing, config: EvaluationCon
 
 
 def evaluate_case(
-    pred_labels: np.ndarray, ref_labels: np.ndarray, spacing: Sequence[float], config: EvaluationConfig = EvaluationConfig()
+    pred_labels: np.ndarray, ref_labels: np.ndarray, spacing: Sequence[float],
+    config: EvaluationConfig = EvaluationConfig()
 ) -> list[dict]:
     """One row per region with all metrics (NaN where the policy or definition excludes).
 

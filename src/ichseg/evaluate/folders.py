@@ -41,7 +41,8 @@ def find_cases(folder: str | Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "folder not found")
-    cases = {case_name(p): p for p in sorted(folder.iterdir()) if p.is_file() and p.name.lower().endswith(NIFTI_SUFFIXES)}
+    cases = {case_name(p): p for p in sorted(folder.iterdir())
+             if p.is_file() and p.name.lower().endswith(NIFTI_SUFFIXES)}
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
         segmentation = sub / "segmentation.nii.gz"
         if segmentation.is_file():

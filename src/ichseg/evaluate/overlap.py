@@ -28,7 +28,7 @@ class ConfusionCounts:
     tn: int
 
     @classmethod
-    def from_masks(cls, pred: np.ndarray, ref: np.ndarray) -> "ConfusionCounts":
+    def from_masks(cls, pred: np.ndarray, ref: np.ndarray) -> ConfusionCounts:
         pred, ref = np.asarray(pred, bool), np.asarray(ref, bool)
         tp = int(np.count_nonzero(pred & ref))
         n_pred, n_ref = int(np.count_nonzero(pred)), int(np.count_nonzero(ref))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def compute_slice_detection(pred: np.ndarray, ref: np.ndarray, *, axis: int = 2, min_voxels: int = 1) -> dict[str, float]:
+def compute_slice_detection(pred: np.ndarray, ref: np.ndarray, *, axis: int = 2,
+                            min_voxels: int = 1) -> dict[str, float]:
     """Slice-wise TP/FP/FN/TN and sensitivity, specificity, accuracy, F1.
 
     Example:

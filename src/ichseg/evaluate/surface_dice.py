@@ -40,7 +40,8 @@ def _within_tolerance(
         near = ndimage.binary_dilation(target, structure=ball) if ball.size > 1 else target
         return near[source]
     bound = tolerance_mm * (1 + 1e-9) + 1e-12
-    distances, _ = cKDTree(np.argwhere(target) * spacing).query(np.argwhere(source) * spacing, distance_upper_bound=bound)
+    tree = cKDTree(np.argwhere(target) * spacing)
+    distances, _ = tree.query(np.argwhere(source) * spacing, distance_upper_bound=bound)
     return distances <= tolerance_mm * (1 + 1e-9)
 
 
@@ -84,7 +85,8 @@ def compute_surface_dice(
 class SurfaceDice:
     """Callable metric object: ``SurfaceDice(tolerance_mm=1.0)(pred, ref, spacing)``."""
 
-    def __init__(self, *, tolerance_mm: float = INSTANCE_TOLERANCE_MM, policy: EmptyMaskPolicy = EmptyMaskPolicy()) -> None:
+    def __init__(self, *, tolerance_mm: float = INSTANCE_TOLERANCE_MM,
+                 policy: EmptyMaskPolicy = EmptyMaskPolicy()) -> None:
         if tolerance_mm < 0:
             raise ValueError(f"tolerance must be >= 0 mm, got {tolerance_mm}")
         self.tolerance_mm = tolerance_mm

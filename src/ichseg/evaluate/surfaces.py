@@ -22,7 +22,7 @@ from skimage.measure import marching_cubes, mesh_surface_area
 
 def _bounds(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """First and one-past-last index of ``mask`` along each axis, or None if empty."""
-    projection = mask.any(axis=2)  # one full pass; the rest works on small arrays
+    projection: np.ndarray = np.any(mask, axis=2)  # one full pass; the rest works on small arrays
     xs, ys = np.flatnonzero(projection.any(axis=1)), np.flatnonzero(projection.any(axis=0))
     if xs.size == 0:
         return None

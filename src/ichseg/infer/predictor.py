@@ -17,12 +17,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..device import resolve_device
 from ..io import Volume
+from ..models.network_spec import NetworkSpec
 from ..postprocess import PostprocessConfig, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
-from ..device import resolve_device
-from ..models.network_spec import NetworkSpec
 from .bundle import SLICE_MULTIPLE, ModelBundle
 from .sliding_window import predict_probabilities
 
@@ -50,7 +50,7 @@ def input_box(grid: Volume, mask: np.ndarray, volume: Volume) -> tuple[slice, sl
     stop = np.clip(np.ceil(voxels.max(0)).astype(int) + 2, 0, np.array(volume.shape))
     if np.any(stop <= start):
         return None
-    return tuple(slice(int(a), int(b)) for a, b in zip(start, stop))
+    return slice(int(start[0]), int(stop[0])), slice(int(start[1]), int(stop[1])), slice(int(start[2]), int(stop[2]))
 
 
 def box_grid(volume: Volume, box: tuple[slice, slice, slice]) -> tuple[tuple[int, ...], np.ndarray]:
@@ -133,7 +133,7 @@ class Predictor:
         spec = self.bundles[0].spec
         prepared = prepare_model_input(volume, spec.spacing, spec.normalization,
                                        keep_thicker_slices=spec.spatial_dims == 2)
-        total = None
+        total: torch.Tensor | None = None
         for bundle in self.bundles:
             patch, overlap = self._window(bundle.spec, prepared.channels.shape[1:])
             probabilities = predict_probabilities(
@@ -142,6 +142,7 @@ class Predictor:
                 batch_size=BATCH_SIZE.get(self.device.type, 4),
                 flip_axes=TTA_FLIPS if self.tta else ())
             total = probabilities if total is None else total.add_(probabilities)
+        assert total is not None  # __init__ refuses an empty list of bundles
         return (total.div_(len(self.bundles)) if len(self.bundles) > 1 else total), prepared.grid
 
     def predict(self, volume: Volume) -> Volume:

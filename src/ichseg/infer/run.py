@@ -43,7 +43,7 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
     """Segment, quantify and write one case; returns its ``summary.csv`` row."""
     started = time.perf_counter()
     read_options = read_options or {}
-    row = {"case": case.case, "input": str(case.path), "status": "ok", "error": ""}
+    row: dict[str, object] = {"case": case.case, "input": str(case.path), "status": "ok", "error": ""}
     if case.error:
         return row | {"status": "error", "error": case.error, "seconds": 0.0}
     temporary = None
@@ -51,7 +51,7 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         volume = read_volume(case.path, **read_options)
         volume.warnings.extend(input_quality_warnings(volume))
         labels = predictor.predict(volume)
-        files = volume.metadata.get("files")
+        files = volume.metadata.get("files") or []
         seg_source = dicom_seg and volume.metadata.get("format") == "dicom" and files
         if dicom_seg and not seg_source:  # everything else is still written
             volume.warnings.append("--dicom-seg needs a DICOM input: segmentation.dcm not written "
@@ -59,7 +59,7 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         # the reader's and the quality checks' warnings travel with every number
         volumes = quantify_labels(labels.array, labels.spacing) | {"warnings": list(volume.warnings)}
         temporary = output.staging(case.case)
-        write_nifti(labels, temporary / "segmentation.nii.gz", dtype="uint8")
+        write_nifti(labels, temporary / "segmentation.nii.gz", dtype=np.uint8)
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
         if seg_source:

@@ -54,11 +54,11 @@ def whole_slice_logits(network, slices: torch.Tensor, size: Sequence[int], *, ba
     if extra_x < 0 or extra_y < 0:
         raise ValueError(f"window {list(size)} is smaller than the slices {[size_x, size_y]}")
     padding = (extra_y // 2, extra_y - extra_y // 2, extra_x // 2, extra_x - extra_x // 2)  # last axis first
-    logits = None
+    logits = torch.empty(0)
     for start in range(0, len(slices), batch_size):
         batch = F.pad(slices[start:start + batch_size].to(device), padding, value=cval)
         found = network(batch)[:, :, padding[2]:padding[2] + size_x, padding[0]:padding[0] + size_y]
-        if logits is None:  # filled batch by batch: a list joined at the end would hold every logit twice
+        if start == 0:  # filled batch by batch: a list joined at the end would hold every logit twice
             logits = torch.empty((len(slices), found.shape[1], size_x, size_y), dtype=torch.float32)
         logits[start:start + len(found)] = found.float().cpu()
     return logits
@@ -101,13 +101,10 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
     whole_slices = two_d and all(int(p) >= n for p, n in zip(patch_size, volume.shape[1:3]))
     cval = float(volume.min())  # pad like training does: with the lowest intensity, not 0
     passes = [()] + [tuple(axes) for axes in flip_axes]
-    total = None
+    total: torch.Tensor | None = None
     for axes in passes:
         flipped = volume.flip([a + 1 for a in axes]) if axes else volume
-        if two_d:
-            inputs = slices_with_context(flipped, context_slices)
-        else:
-            inputs = flipped[None]
+        inputs = slices_with_context(flipped, context_slices) if two_d else flipped[None]
         with torch.autocast(device.type, enabled=amp and device.type == "cuda"):
             if whole_slices:
                 logits = whole_slice_logits(network, inputs, patch_size, batch_size=batch_size, cval=cval,
@@ -115,7 +112,7 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
             else:
                 from monai.inferers import sliding_window_inference  # noqa: PLC0415  (slow import, see above)
 
-                logits = sliding_window_inference(
+                logits = sliding_window_inference(  # type: ignore[assignment]  # a tensor in, a tensor out
                     inputs, roi_size=tuple(int(s) for s in patch_size), sw_batch_size=batch_size,
                     predictor=network, overlap=overlap, mode=blend, sw_device=device, device="cpu", cval=cval)
         logits = logits.float()
@@ -124,4 +121,5 @@ def predict_probabilities(network: torch.nn.Module, channels: np.ndarray | torch
         if axes:
             probabilities = probabilities.flip([a + 1 for a in axes])
         total = probabilities if total is None else total.add_(probabilities)
+    assert total is not None  # passes always holds the unflipped pass
     return total.div_(len(passes)) if len(passes) > 1 else total

@@ -143,7 +143,8 @@ def read_header(path: Path) -> DicomFileHeader | None:
         orientation=tuple(float(v) for v in orientation) if orientation else None,
         position=tuple(float(v) for v in position) if position else None,
         slice_thickness=float(thickness) if thickness not in (None, "") else None,
-        convolution_kernel="\\".join(kernel) if isinstance(kernel, (list, pydicom.multival.MultiValue)) else str(kernel),
+        convolution_kernel=("\\".join(kernel) if isinstance(kernel, (list, pydicom.multival.MultiValue))
+                            else str(kernel)),
         has_pixels="Rows" in dataset,
     )
 

@@ -73,7 +73,7 @@ def write_dicom_seg(labels: Volume, source_files: Sequence[str | Path], path: st
     for file in source_files:
         try:
             datasets.append(pydicom.dcmread(str(file)))
-        except Exception as error:  # noqa: BLE001  (pydicom raises several kinds)
+        except Exception as error:
             raise InputError(file, f"cannot be read for the DICOM-SEG reference ({error})") from error
     for dataset in datasets:  # in-memory copies: the files themselves are never touched
         for keyword in COPIED_ATTRIBUTES:

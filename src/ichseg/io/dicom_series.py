@@ -210,7 +210,8 @@ def read_dicom_series(
     datasets = [_read_dataset(p) for p in paths]
     modality = str(datasets[0].get("Modality", ""))
     if modality != "CT" and not allow_non_ct:
-        raise InputError(where, f"modality is {modality or 'missing'}, not CT (pass allow_non_ct/--force to read it anyway)")
+        raise InputError(where, f"modality is {modality or 'missing'}, not CT "
+                                "(pass allow_non_ct/--force to read it anyway)")
     warnings: list[str] = []
     single = len(datasets) == 1
     for dataset, path in zip(datasets, paths):
@@ -254,8 +255,9 @@ def read_dicom_series(
     shift = np.linalg.norm(in_plane - np.median(in_plane, axis=0), axis=1)
     if shift.max() > MAX_SHEAR_MM:
         k = int(np.argmax(shift))
-        raise InputError(paths[k], f"slice lies {shift.max():.0f} mm sideways of the others (at most {MAX_SHEAR_MM:.0f} mm "
-                         "for a tilted head series): wrong ImagePositionPatient, or another series mixed in?")
+        raise InputError(paths[k], f"slice lies {shift.max():.0f} mm sideways of the others "
+                                   f"(at most {MAX_SHEAR_MM:.0f} mm for a tilted head series): "
+                                   "wrong ImagePositionPatient, or another series mixed in?")
     if len(gaps) and (distances[-1] - distances[0]) / float(np.median(gaps)) > MAX_RESAMPLED_FACTOR * len(gaps) + 16:
         k = int(np.argmax(gaps))
         raise InputError(paths[k + 1], f"slice lies {gaps[k]:.0f} mm from its neighbour {paths[k].name} along the "
@@ -287,10 +289,10 @@ def read_dicom_series(
     else:
         median_gap = float(np.median(gaps))
         expected = _expected_gaps(gaps, thickness)
-        for k in np.flatnonzero(gaps > MISSING_SLICE_FACTOR * expected):
+        for gap in np.flatnonzero(gaps > MISSING_SLICE_FACTOR * expected):
             warnings.append(
-                f"possible missing slices: {gaps[k]:.2f} mm gap between {paths[k].name} and {paths[k + 1].name} "
-                f"(expected about {expected[k]:.2f} mm)"
+                f"possible missing slices: {gaps[gap]:.2f} mm gap between {paths[gap].name} and "
+                f"{paths[gap + 1].name} (expected about {expected[gap]:.2f} mm)"
             )
         if (gaps.max() - gaps.min()) > UNIFORM_GAP_TOLERANCE * median_gap:
             n_out = int(round((distances[-1] - distances[0]) / median_gap)) + 1

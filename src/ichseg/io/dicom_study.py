@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from .dicom_files import CT_IMAGE_SOP_CLASSES, SECONDARY_CAPTURE_PREFIX, DicomSeriesInfo, FolderScan
 from .errors import InputError
 
@@ -114,7 +113,8 @@ def choose_series(scan: FolderScan, series: str | int | None = None, allow_non_c
     if not candidates:
         if len(scan.series) == 1 and not allow_non_ct and scan.series[0].modality != "CT":
             only = scan.series[0]
-            raise InputError(scan.folder, f"modality is {only.modality or 'missing'}, not CT (use --force to read it anyway)")
+            raise InputError(scan.folder, f"modality is {only.modality or 'missing'}, not CT "
+                                          "(use --force to read it anyway)")
         details = "; ".join(f"{name}: {why}" for name, why in rejected.items())
         raise InputError(scan.folder, f"no axial original CT series to segment ({details})")
     if len(candidates) == 1:
@@ -129,7 +129,7 @@ def choose_series(scan: FolderScan, series: str | int | None = None, allow_non_c
             scan.folder,
             f"several series fit equally well, choose one by number or UID (--series): {options}",
         )
-    soft, in_range, covered = _preference(best)
+    soft, _in_range, _covered = _preference(best)
     why = [
         "soft-tissue kernel" if soft else "no soft-tissue series",
         f"{best.slice_thickness:g} mm slices" if best.slice_thickness else "unknown thickness",
@@ -137,4 +137,5 @@ def choose_series(scan: FolderScan, series: str | int | None = None, allow_non_c
     ]
     for other in ranked[1:]:
         rejected[other.describe()] = "ranked lower than the chosen series"
-    return SeriesChoice(best, f"{best.describe()}: best of {len(candidates)} axial CT series ({', '.join(why)})", rejected)
+    reason = f"{best.describe()}: best of {len(candidates)} axial CT series ({', '.join(why)})"
+    return SeriesChoice(best, reason, rejected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import nibabel as nib
 import numpy as np
@@ -85,7 +86,7 @@ def _read_nifti(path: Path, nan_as_air: bool) -> Volume:
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        image = nib.load(str(path))
+        image: Any = nib.load(str(path))  # a Nifti1/2Image (nibabel's stubs say only FileBasedImage)
         header = image.header
         slope, intercept = header.get_slope_inter()
         scaled = slope not in (None, 1.0) or intercept not in (None, 0.0)
@@ -109,8 +110,8 @@ def _read_nifti(path: Path, nan_as_air: bool) -> Volume:
     if shear > SHEAR_TOLERANCE_DEG:
         warnings.append(f"sheared voxel grid (axes {shear:.1f} degrees from perpendicular): "
                         "measurements assume the stored affine is right")
-    sform, sform_code = image.get_sform(coded=True)
-    qform, qform_code = image.get_qform(coded=True)
+    _sform, sform_code = image.get_sform(coded=True)
+    _qform, qform_code = image.get_qform(coded=True)
     metadata = {
         "format": "nifti",
         "source": str(path),

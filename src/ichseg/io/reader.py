@@ -54,7 +54,8 @@ def read_volume(
     if not path.exists():
         raise InputError(path, "no such file or folder")
     if path.is_dir():
-        return _read_folder(path, series=series, allow_non_ct=allow_non_ct, window=window, spacing=spacing, reverse=reverse)
+        return _read_folder(path, series=series, allow_non_ct=allow_non_ct, window=window, spacing=spacing,
+                            reverse=reverse)
     name = path.name.lower()
     if is_nifti_path(name):
         return read_nifti(path)
@@ -77,7 +78,8 @@ def _read_folder(path: Path, **options) -> Volume:
     if not scan.series:
         images = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
         if images:
-            return read_slice_stack(path, window=options["window"], spacing=options["spacing"], reverse=options["reverse"])
+            return read_slice_stack(path, window=options["window"], spacing=options["spacing"],
+                                    reverse=options["reverse"])
         if not any(path.iterdir()):
             raise InputError(path, "empty folder")
     choice = choose_series(scan, series=options["series"], allow_non_ct=options["allow_non_ct"])

@@ -88,7 +88,7 @@ def read_slice_stack(
     voxel = _parse_spacing(spacing, where)
     if reverse:
         files = files[::-1]
-    images = []
+    images: list[np.ndarray] = []
     for path in files:
         try:
             with Image.open(path) as image:
@@ -107,4 +107,5 @@ def read_slice_stack(
         "window": [center, width],
     }
     warnings = [f"approximate HU from 8-bit images in window {center:g}/{width:g}: values outside it were clipped"]
-    return Volume(np.ascontiguousarray(hu.transpose(2, 1, 0), dtype=np.float32), LPS_TO_RAS @ affine_lps, metadata, warnings)
+    array = np.ascontiguousarray(hu.transpose(2, 1, 0), dtype=np.float32)
+    return Volume(array, LPS_TO_RAS @ affine_lps, metadata, warnings)

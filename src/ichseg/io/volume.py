@@ -69,7 +69,7 @@ class Volume:
         indices = np.asarray(voxel_indices, dtype=np.float64)
         return indices @ self.affine[:3, :3].T + self.affine[:3, 3]
 
-    def with_array(self, array: np.ndarray) -> "Volume":
+    def with_array(self, array: np.ndarray) -> Volume:
         """A new Volume on the same grid (e.g. a segmentation of this image)."""
         if array.shape != self.array.shape:
             raise ValueError(f"array shape {array.shape} does not match grid {self.array.shape}")

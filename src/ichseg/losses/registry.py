@@ -38,7 +38,8 @@ def _dice_family(jaccard: bool, sigmoid, include_background, batch, ignore_empty
 
 
 @LOSSES.register("dice", description="soft Dice (MONAI DiceLoss)")
-def build_dice(*, sigmoid=False, include_background=True, batch=False, ignore_empty=False, class_weights=None, **config):
+def build_dice(*, sigmoid=False, include_background=True, batch=False, ignore_empty=False, class_weights=None,
+               **config):
     return _dice_family(False, sigmoid, include_background, batch, ignore_empty, class_weights, config)
 
 

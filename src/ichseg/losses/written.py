@@ -47,6 +47,7 @@ class TopKCrossEntropy(nn.Module):
         if not 0 < k_percent <= 100:
             raise ValueError(f"k_percent must be in (0, 100], got {k_percent}")
         self.k_percent, self.sigmoid = k_percent, sigmoid
+        self.weight: torch.Tensor | None
         self.register_buffer("weight", None if weight is None else torch.as_tensor(weight, dtype=torch.float32))
 
     def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -34,5 +34,5 @@ def load_checkpoint(path: str | Path, map_location="cpu") -> dict:
     """
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:  # noqa: BLE001  (torch raises many kinds; report the file)
+    except Exception as error:
         raise ValueError(f"{path}: not a readable ichseg checkpoint ({error})") from error

@@ -80,7 +80,8 @@ def channel_to_hu(normalization: dict, context_slices: int) -> dict:
     index = min(covering, key=width.__getitem__) if covering else max(range(len(windows)), key=width.__getitem__)
     low, high = windows[index]
     # channel order of a 2.5D input: window * (2k + 1) + neighbour (see infer.sliding_window)
-    return {"channel": index * (2 * context_slices + 1) + context_slices, "hu_scale": float(high - low), "hu_offset": float(low)}
+    channel = index * (2 * context_slices + 1) + context_slices
+    return {"channel": channel, "hu_scale": float(high - low), "hu_offset": float(low)}
 
 
 @MODELS.register("hu_threshold", description="HU-threshold baseline (CT-ICH paper's model-free row): blood = HU in "

@@ -18,11 +18,11 @@ def _smp(architecture: str, in_channels, out_channels, config):
         raise ValueError(f"the smp network {architecture} needs segmentation-models-pytorch, an optional "
                          f"dependency: pip install 'ichseg[smp]' ({error})") from None
 
-    architecture = getattr(smp, architecture)
+    network_class = getattr(smp, architecture)
     config = dict(config)
     if config.pop("encoder_weights", None) is not None:
         raise ValueError("ichseg builds smp models with encoder_weights=None: nothing is downloaded")
-    return architecture(encoder_name=config.pop("encoder_name", ENCODER), encoder_weights=None,
+    return network_class(encoder_name=config.pop("encoder_name", ENCODER), encoder_weights=None,
                         in_channels=in_channels, classes=out_channels, **config)
 
 

@@ -165,7 +165,8 @@ class ViolaUNet(DynUNet):
             (weights 1/2, 1/4, ...) to the main output's softmax.
 
     Example:
-        >>> net = ViolaUNet(3, 1, 2, kernel_size=[[3, 3, 1], [3, 3, 3], [3, 3, 3]], strides=[[1, 1, 1], [2, 2, 1], [2, 2, 2]],
+        >>> net = ViolaUNet(3, 1, 2, kernel_size=[[3, 3, 1], [3, 3, 3], [3, 3, 3]],
+        ...                 strides=[[1, 1, 1], [2, 2, 1], [2, 2, 2]],
         ...                 upsample_kernel_size=[[2, 2, 1], [2, 2, 2]], filters=(8, 16, 32), decoder_filters=(8, 8))
         >>> net(torch.randn(1, 1, 16, 16, 8)).shape
         torch.Size([1, 2, 16, 16, 8])

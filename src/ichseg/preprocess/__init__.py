@@ -11,7 +11,21 @@ from .resample import resample_like, resample_to_grid, resample_to_spacing
 from .windowing import WINDOW_PRESETS, window_channels, window_from_center_width, window_hu
 
 __all__ = [
-    "CTIntensityStatistics", "WINDOW_PRESETS", "bounding_box", "brain_mask", "collect_foreground_statistics",
-    "crop", "head_mask", "normalize_ct", "reorient", "resample_like", "resample_to_grid", "resample_to_spacing",
-    "to_ras", "uncrop", "window_channels", "window_from_center_width", "window_hu",
+    "WINDOW_PRESETS",
+    "CTIntensityStatistics",
+    "bounding_box",
+    "brain_mask",
+    "collect_foreground_statistics",
+    "crop",
+    "head_mask",
+    "normalize_ct",
+    "reorient",
+    "resample_like",
+    "resample_to_grid",
+    "resample_to_spacing",
+    "to_ras",
+    "uncrop",
+    "window_channels",
+    "window_from_center_width",
+    "window_hu",
 ]

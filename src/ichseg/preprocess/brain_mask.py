@@ -23,7 +23,7 @@ def ellipsoid(radius_mm: float, spacing: tuple[float, ...]) -> np.ndarray:
     """Boolean ball of ``radius_mm`` on an anisotropic grid (at least one voxel)."""
     radii = np.maximum(0, np.floor(radius_mm / np.asarray(spacing))).astype(int)
     grids = np.ogrid[tuple(slice(-r, r + 1) for r in radii)]
-    return sum((g * s / radius_mm) ** 2 for g, s in zip(grids, spacing)) <= 1.0
+    return np.asarray(sum((g * s / radius_mm) ** 2 for g, s in zip(grids, spacing)) <= 1.0)
 
 
 def _largest_component(mask: np.ndarray) -> np.ndarray:

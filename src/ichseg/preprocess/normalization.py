@@ -28,7 +28,7 @@ class CTIntensityStatistics:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, float]) -> "CTIntensityStatistics":
+    def from_dict(cls, values: dict[str, float]) -> CTIntensityStatistics:
         return cls(**{k: float(values[k]) for k in ("mean", "std", "percentile_00_5", "percentile_99_5")})
 
 

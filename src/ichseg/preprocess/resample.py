@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import ndimage
 
 from ..io.volume import Volume
 
 
-def grid_for_spacing(volume: Volume, spacing: Sequence[float]) -> tuple[tuple[int, int, int], np.ndarray]:
+def grid_for_spacing(volume: Volume, spacing: ArrayLike) -> tuple[tuple[int, int, int], np.ndarray]:
     """Shape and affine of a grid with the same directions and field of view at ``spacing``.
 
     The new grid is centred on the old field of view; its extent is the old extent
@@ -19,7 +20,7 @@ def grid_for_spacing(volume: Volume, spacing: Sequence[float]) -> tuple[tuple[in
     old_spacing = np.array(volume.spacing)
     new_spacing = np.asarray(spacing, float)
     if new_spacing.shape != (3,) or (new_spacing <= 0).any():
-        raise ValueError(f"spacing must be 3 positive numbers, got {spacing}")
+        raise ValueError(f"spacing must be 3 positive numbers, got {new_spacing.tolist()}")
     old_shape = np.array(volume.shape)
     new_shape = np.maximum(1, np.round(old_shape * old_spacing / new_spacing).astype(int))
     directions = volume.affine[:3, :3] / old_spacing
@@ -64,6 +65,7 @@ def resample_to_spacing(volume: Volume, spacing: Sequence[float], *, order: int 
 
     Example:
         >>> import numpy as np
+from numpy.typing import ArrayLike
         >>> volume = Volume(np.zeros((100, 100, 10), np.float32), np.diag([0.5, 0.5, 5.0, 1.0]))
         >>> resample_to_spacing(volume, (1.0, 1.0, 5.0)).shape
         (50, 50, 10)

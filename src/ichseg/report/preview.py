@@ -95,7 +95,7 @@ def input_image_number(image: Volume, image_ras: Volume, k: int) -> tuple[int, i
 
 
 @lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
@@ -108,8 +108,9 @@ def _panel(grey_plane: np.ndarray, label_plane: np.ndarray, spacing: tuple[float
     height_mm, width_mm = grey_plane.shape[0] * spacing[0], grey_plane.shape[1] * spacing[1]
     mm_per_px = max(height_mm, width_mm) / PANEL_PX
     size = (max(1, round(width_mm / mm_per_px)), max(1, round(height_mm / mm_per_px)))
-    grey = np.asarray(Image.fromarray((grey_plane * 255).astype(np.uint8)).resize(size, Image.BILINEAR), np.float32)
-    labels = np.asarray(Image.fromarray(label_plane).resize(size, Image.NEAREST))
+    grey_image = Image.fromarray((grey_plane * 255).astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
+    grey = np.asarray(grey_image, np.float32)
+    labels = np.asarray(Image.fromarray(label_plane).resize(size, Image.Resampling.NEAREST))
     rgb = np.repeat(grey[..., None], 3, axis=2)
     for value, colour in CLASS_COLOURS.items():
         mask = labels == value

@@ -3,12 +3,11 @@ volume): Lin's concordance correlation coefficient and Bland-Altman bias and lim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def _pairs(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(x: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.asarray(x, float), np.asarray(y, float)
     if a.shape != b.shape:
         raise ValueError("measurements must be paired (same length)")
@@ -18,7 +17,7 @@ def _pairs(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarr
     return a[keep], b[keep]
 
 
-def concordance_correlation(x: Sequence[float], y: Sequence[float]) -> float:
+def concordance_correlation(x: ArrayLike, y: ArrayLike) -> float:
     """Lin's CCC = 2 s_xy / (s_x² + s_y² + (mean_x - mean_y)²), population moments (Lin 1989).
 
     Example:
@@ -31,7 +30,7 @@ def concordance_correlation(x: Sequence[float], y: Sequence[float]) -> float:
     return float(2 * covariance / denominator) if denominator > 0 else 1.0
 
 
-def bland_altman(x: Sequence[float], y: Sequence[float], *, z: float = 1.96) -> dict[str, float]:
+def bland_altman(x: ArrayLike, y: ArrayLike, *, z: float = 1.96) -> dict[str, float]:
     """Bias (mean of x - y), SD of the differences and the 95% limits of agreement.
 
     Example:

@@ -7,19 +7,20 @@ here from its definition (Dunn 1964, with the tie correction of the pooled-rank 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 
-def _clean(values: Sequence[float]) -> np.ndarray:
+def _clean(values: ArrayLike) -> np.ndarray:
     array = np.asarray(values, float)
     return array[~np.isnan(array)]
 
 
-def dunn_test(groups: Mapping[str, Sequence[float]], *, fdr: bool = True) -> list[dict]:
+def dunn_test(groups: Mapping[str, ArrayLike], *, fdr: bool = True) -> list[dict]:
     """Pairwise Dunn z tests on pooled ranks; p-values BH-FDR adjusted when ``fdr``.
 
     Example:
@@ -51,7 +52,7 @@ def dunn_test(groups: Mapping[str, Sequence[float]], *, fdr: bool = True) -> lis
     return rows
 
 
-def kruskal_dunn(groups: Mapping[str, Sequence[float]]) -> dict:
+def kruskal_dunn(groups: Mapping[str, ArrayLike]) -> dict:
     """Kruskal-Wallis H test across groups, then Dunn's pairwise tests (BH-FDR).
 
     NaN values are left out (report how many with the summaries).
@@ -67,7 +68,7 @@ def kruskal_dunn(groups: Mapping[str, Sequence[float]]) -> dict:
     return {"h": float(h), "p": float(p), "dunn": dunn_test(usable)}
 
 
-def wilcoxon_paired(a: Sequence[float], b: Sequence[float]) -> dict:
+def wilcoxon_paired(a: ArrayLike, b: ArrayLike) -> dict:
     """Wilcoxon signed-rank test of paired values (pairs with a NaN are dropped and counted)."""
     x, y = np.asarray(a, float), np.asarray(b, float)
     if x.shape != y.shape:

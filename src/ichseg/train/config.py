@@ -68,7 +68,7 @@ class TrainingConfig:
     n_folds: int = 5
     split: str = "kfold"
 
-    def merged(self, overrides: dict) -> "TrainingConfig":
+    def merged(self, overrides: dict) -> TrainingConfig:
         names = {f.name for f in fields(self)}
         unknown = sorted(set(overrides) - names)
         if unknown:

@@ -67,6 +67,7 @@ def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float]
             channels, labels = stored
         else:
             prepared = prepare_model_input(read_volume(entry.image), spacing, normalization, read_volume(entry.label))
+            assert prepared.labels is not None  # labels were given
             channels, labels = prepared.channels, prepared.labels
             if cached:
                 with atomic_path(cached) as temporary:  # ranks may race: each writes its own file

@@ -9,6 +9,8 @@ follows the weights closely at first and reaches ``decay`` after about ``10 / (1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch.optim.swa_utils import AveragedModel
 
@@ -39,7 +41,8 @@ def ema_model(network: torch.nn.Module, decay: float) -> AveragedModel:
     """
 
     @torch.no_grad()
-    def update(averaged: list[torch.Tensor], current: list[torch.Tensor], num_averaged: torch.Tensor) -> None:
+    def update(averaged: Sequence[torch.Tensor], current: Sequence[torch.Tensor],
+               num_averaged: torch.Tensor | int) -> None:
         weight = 1.0 - warmed_up_decay(decay, int(num_averaged))
         for average, value in zip(averaged, current):
             if average.is_floating_point():

@@ -47,7 +47,7 @@ def dominant_class(class_voxels: dict[str, int]) -> str:
     """The hemorrhage type with most voxels, or ``none`` (the stratum of a case)."""
     names = [LABELS[v] for v in HEMORRHAGE_LABELS]
     counts = {name: class_voxels.get(name, 0) for name in names}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda name: counts[name])
     return best if counts[best] > 0 else "none"
 
 
@@ -82,7 +82,9 @@ def make_splits(dataset: str | Path, output: Path, config: TrainingConfig) -> di
                 raise ValueError(f"{error}: train on more cases, or on all of them with --fold all") from None
             return {"scheme": "all", "note": f"no folds ({error}); --fold all trains on every case"}
 
-    return load_or_create(output / "splits.json", create)
+    splits = load_or_create(output / "splits.json", create)
+    assert isinstance(splits, dict)
+    return splits
 
 
 def fold_cases(splits: dict, fold: int | str, cases: list[str]) -> tuple[list[str], list[str], str]:

@@ -21,7 +21,7 @@ import numpy as np
 from monai.transforms import MapTransform, Randomizable
 from PIL import Image
 
-from ..preprocess.windowing import resolve_windows, window_channels
+from ..preprocess.windowing import window_channels
 
 # (centre, width) in HU: brain windows as public releases and PACS exports use them, and a subdural window
 EXPORT_WINDOWS = ((40.0, 80.0), (40.0, 120.0), (50.0, 100.0), (40.0, 100.0), (35.0, 70.0), (80.0, 200.0))
@@ -87,7 +87,8 @@ class RandWindowedExportd(Randomizable, MapTransform):
         MapTransform.__init__(self, keys)
         self.prob, self.windows, self.slices = float(prob), [tuple(w) for w in windows], int(slices)
         self.jpeg_probability = float(jpeg_probability)
-        self._do, self._window, self._quality = False, EXPORT_WINDOWS[0], None
+        self._do, self._window = False, EXPORT_WINDOWS[0]
+        self._quality: int | None = None
 
     def randomize(self, data=None) -> None:
         self._do = self.R.random() < self.prob

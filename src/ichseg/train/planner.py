@@ -50,15 +50,15 @@ def target_spacing(spacings: Sequence[Sequence[float]], shapes: Sequence[Sequenc
         >>> target_spacing([[0.45, 0.45, 5.0], [0.5, 0.5, 5.0]], [[512, 512, 30]] * 2)
         [0.475, 0.475, 5.0]
     """
-    spacings, shapes = np.asarray(spacings, float), np.asarray(shapes, float)
-    target = np.median(spacings, axis=0)
+    spacing_rows, shape_rows = np.asarray(spacings, float), np.asarray(shapes, float)
+    target = np.median(spacing_rows, axis=0)
     worst = int(np.argmax(target))
     others = [axis for axis in range(len(target)) if axis != worst]
-    shape_at_target = np.median(shapes * spacings / target, axis=0)
+    shape_at_target = np.median(shape_rows * spacing_rows / target, axis=0)
     anisotropic_spacing = target[worst] > ANISO_THRESHOLD * min(target[others])
     anisotropic_voxels = shape_at_target[worst] * ANISO_THRESHOLD < min(shape_at_target[others])
     if anisotropic_spacing and anisotropic_voxels:
-        worst_spacing = float(np.percentile(spacings[:, worst], 10))
+        worst_spacing = float(np.percentile(spacing_rows[:, worst], 10))
         # never finer than the other axes (that would make it the fine axis)
         target[worst] = max(worst_spacing, max(target[others]) + 1e-5)
     return [round(float(s), 5) for s in target]

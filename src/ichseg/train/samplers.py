@@ -14,7 +14,6 @@ from ..models.network_spec import NetworkSpec
 from ..registry import Registry
 
 
-
 def _patch(spec: NetworkSpec, config) -> list[int]:
     return list(spec.patch_size)
 

@@ -341,6 +341,7 @@ class SupervisedTrainer:
             if self.best_step < 0:  # no validation: the last weights are the best we have
                 self.save(BEST)
             (self.output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            assert log is not None  # made above on the main process
             log.close()
         return summary
 

@@ -39,7 +39,8 @@ def estimate_noise_sd(hu: np.ndarray, brain: np.ndarray) -> float:
 def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     """Masks and coordinates of a real head CT, in the layout the lesion painters use."""
     hu = np.asarray(volume.array, np.float32)
-    spacing = tuple(float(s) for s in volume.spacing)
+    sx, sy, sz = (float(s) for s in volume.spacing)
+    spacing = (sx, sy, sz)
     intracranial = brain_mask(volume)
     if intracranial.sum() * volume.voxel_volume_ml < 500:
         raise ValueError(f"{volume.metadata.get('source', 'base scan')}: no head-sized intracranial space found")
@@ -68,7 +69,8 @@ def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     deep_grey = parenchyma & ((x / 28) ** 2 + (y / 30) ** 2 + (z / 20) ** 2 < 1) & ~ventricles
     infratentorial = parenchyma & (z < -0.45 * extents[2]) & (y < 0)
     skull = (hu > 300) & ~intracranial & (ndimage.distance_transform_edt(~intracranial, sampling=spacing) < 15)
-    grid = Grid(tuple(float(v) for v in volume.affine[:3, 3]), spacing, hu.shape)
+    origin_x, origin_y, origin_z = (float(v) for v in volume.affine[:3, 3])
+    grid = Grid((origin_x, origin_y, origin_z), spacing, hu.shape)
     return HeadAnatomy(
         grid=grid, hu=hu, intracranial=intracranial, depth=depth, parenchyma=parenchyma & ~ventricles,
         ventricles=ventricles, csf_spaces=csf_spaces, deep_grey=deep_grey, infratentorial=infratentorial,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,8 @@ def slice_rows(case_id: str, labels: np.ndarray) -> list[dict]:
              "any": int(present[k, :5].any())} for k in range(labels.shape[2])]
 
 
-def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig = SynthConfig(), *,
-                     n_unlabeled: int = 0, bases: list[str | Path] = (), base_fraction: float = 0.5,
+def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig | None = None, *,
+                     n_unlabeled: int = 0, bases: Sequence[str | Path] = (), base_fraction: float = 0.5,
                      progress=None) -> dict:
     """Write ``n_cases`` labelled and ``n_unlabeled`` unlabelled cases; returns dataset.json.
 
@@ -52,6 +53,7 @@ def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConf
     ``bases``, a ``base_fraction`` of the cases insert hemorrhages into those real scans
     (taken in turn), the rest use procedural heads.
     """
+    config = config or SynthConfig()
     if not 0 <= base_fraction <= 1:
         raise ValueError(f"base_fraction must be in [0, 1], got {base_fraction}")
     writer = DatasetWriter(out)

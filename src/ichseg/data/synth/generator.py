@@ -7,8 +7,10 @@ same seed always gives the same image, labels and parameters.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -17,11 +19,11 @@ from ...io import Volume
 from ...labels import HEMORRHAGE_LABELS, PHE
 from . import lesions
 from .base import load_base
-from .shape_bank import ShapeBank
 from .fields import Grid
-from .mass_effect import apply_mass_effect
 from .head import HeadAnatomy, build_head, rotation_matrix, sample_head_parameters
+from .mass_effect import apply_mass_effect
 from .physics import AIR, add_streaks, average_subslices, correlated_noise, interpolation_matrix, to_output_plane
+from .shape_bank import ShapeBank
 
 TYPES = ("IPH", "IVH", "SAH", "SDH", "EDH", "PHE")
 WORKING_MM = 1.25
@@ -97,7 +99,7 @@ def _sample_lesions(rng: np.random.Generator, config: SynthConfig, seed: int) ->
             location = str(rng.choice(["lobar", "deep", "infratentorial"], p=[0.45, 0.4, 0.15]))
             age = str(rng.choice(["hyperacute", "acute"], p=[0.15, 0.85]))
             use_bank = config.shape_bank is not None and rng.random() < config.bank_probability
-            shape = config.shape_bank.sample(rng) if use_bank else None
+            shape = config.shape_bank.sample(rng) if use_bank and config.shape_bank is not None else None
             plans.append(("IPH", {"volume_ml": volume, "location": location, "age": age, "bank_shape": shape}))
         elif kind == "IVH":
             plans.append(("IVH", {"pattern": str(rng.choice(["layering", "cast"], p=[0.7, 0.3]))}))
@@ -108,13 +110,16 @@ def _sample_lesions(rng: np.random.Generator, config: SynthConfig, seed: int) ->
     return plans
 
 
+PAINTERS: dict[str, Callable[..., Any]] = {"IPH": lesions.add_iph, "IVH": lesions.add_ivh, "SAH": lesions.add_sah,
+                                         "SDH": lesions.add_sdh, "EDH": lesions.add_edh}
+
+
 def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool, mass_effect_probability: float = 0.0
           ) -> list[dict]:
     original = hu.copy() if mass_effect_probability > 0 else None
     drawn = []
     for kind, options in plans:
-        painter = {"IPH": lesions.add_iph, "IVH": lesions.add_ivh, "SAH": lesions.add_sah,
-                   "SDH": lesions.add_sdh, "EDH": lesions.add_edh}[kind]
+        painter = PAINTERS[kind]
         info = painter(anatomy, labels, hu, rng, **options)
         if info:
             drawn.append(info)
@@ -127,17 +132,18 @@ def _draw(anatomy: HeadAnatomy, labels, hu, rng, plans, allow_edema: bool, mass_
     return drawn
 
 
-def generate_on_base(seed: int, base_path: str, config: SynthConfig = SynthConfig()) -> SynthCase:
+def generate_on_base(seed: int, base_path: str, config: SynthConfig | None = None) -> SynthCase:
     """Insert hemorrhages into a real head CT (its own grid, affine and noise).
 
     The scan is mirrored left-right with probability 1/2 (array flipped, affine kept) so
     one base gives two anatomies. Lesion HU changes are smoothed slightly across slices
     (partial volume) and carry noise of the scan's measured SD.
     """
+    config = config or SynthConfig()
     rng = np.random.default_rng(seed)
     volume, base = load_base(str(base_path))
     mirrored = bool(rng.random() < 0.5)
-    flip = (lambda a: a[::-1]) if mirrored else (lambda a: a)  # noqa: E731
+    flip = (lambda a: a[::-1]) if mirrored else (lambda a: a)
     x, y, z = base.head_coordinates
     anatomy = HeadAnatomy(
         grid=base.grid, hu=np.ascontiguousarray(flip(base.hu)).copy(), intracranial=flip(base.intracranial),
@@ -174,7 +180,7 @@ def generate_on_base(seed: int, base_path: str, config: SynthConfig = SynthConfi
                      Volume(labels, volume.affine.copy(), dict(metadata)), parameters, drawn)
 
 
-def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
+def generate_case(seed: int, config: SynthConfig | None = None) -> SynthCase:
     """Generate one labelled case (int16 HU image and uint8 labels on the same grid).
 
     Example:
@@ -182,6 +188,7 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
         >>> case.image.array.dtype, case.labels.array.dtype, case.image.shape == case.labels.shape
         (dtype('int16'), dtype('uint8'), True)
     """
+    config = config or SynthConfig()
     rng = np.random.default_rng(seed)
     head_parameters = sample_head_parameters(rng)
     pixel = float(config.pixel_mm or rng.choice([0.43, 0.45, 0.49, 0.5, 0.6, 0.7, 0.8, 1.0]))
@@ -208,8 +215,10 @@ def generate_case(seed: int, config: SynthConfig = SynthConfig()) -> SynthCase:
 
     out_positions = (np.arange(n_pixels) - (n_pixels - 1) / 2) * pixel
     psf = float(rng.uniform(0.35, 0.8)) * pixel
-    image_matrices = tuple(interpolation_matrix(out_positions, o, step, n_work, psf) for o in grid.origin[:2])
-    label_matrices = tuple(interpolation_matrix(out_positions, o, step, n_work) for o in grid.origin[:2])
+    image_matrices = (interpolation_matrix(out_positions, grid.origin[0], step, n_work, psf),
+                      interpolation_matrix(out_positions, grid.origin[1], step, n_work, psf))
+    label_matrices = (interpolation_matrix(out_positions, grid.origin[0], step, n_work),
+                      interpolation_matrix(out_positions, grid.origin[1], step, n_work))
     image = to_output_plane(average_subslices(hu, per_slice), image_matrices, AIR)
 
     present = [v for v in (*HEMORRHAGE_LABELS, PHE) if (labels == v).any()]

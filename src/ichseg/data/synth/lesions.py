@@ -18,6 +18,7 @@ from .fields import ellipsoid_sdf, smooth_noise
 from .head import HeadAnatomy
 from .shape_bank import place_shape
 
+
 def blood_hu(rng: np.random.Generator, age: str) -> float:
     """Mean HU of a collection: liquid blood from haematocrit (about 20 + 0.85·Hct),
     raised by clot retraction when acute, falling with age (iso- then hypodense)."""
@@ -36,7 +37,8 @@ def _pick(rng: np.random.Generator, mask: np.ndarray) -> tuple[int, int, int] | 
     candidates = np.flatnonzero(mask.ravel()[:: 7])  # a sparse sample is plenty and fast
     if candidates.size == 0:
         return None
-    return tuple(int(v) for v in np.unravel_index(int(rng.choice(candidates)) * 7, mask.shape))
+    x, y, z = (int(v) for v in np.unravel_index(int(rng.choice(candidates)) * 7, mask.shape))
+    return x, y, z
 
 
 def _head_point(anatomy: HeadAnatomy, index) -> np.ndarray:
@@ -195,7 +197,7 @@ def add_edh(anatomy, labels, hu, rng) -> dict:
     if centre is None:
         return {}
     x, y, z = anatomy.head_coordinates
-    rx, ry, rz = anatomy.parameters["cavity_radii_mm"]
+    _rx, ry, rz = anatomy.parameters["cavity_radii_mm"]
     radius, peak = rng.uniform(22, 45), rng.uniform(8, 25)
     distance2 = (x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (z - centre[2]) ** 2
     thickness = peak * np.clip(1 - distance2 / radius**2, 0, None)

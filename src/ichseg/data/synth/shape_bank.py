@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,18 +39,23 @@ def _components(data: np.ndarray, spacing, label: int | None, source: str) -> li
     if not box or box[0] is None:
         return []
     mask = mask[box[0]]  # label only the part that holds lesions
-    labelled, count = ndimage.label(mask, LESION_CONNECTIVITY)
+    labelled, _count = ndimage.label(mask, LESION_CONNECTIVITY)
     shapes = []
     voxel_ml = float(np.prod(spacing)) / 1000
     for index, box in enumerate(ndimage.find_objects(labelled), start=1):
         component = labelled[box] == index
         volume = float(component.sum() * voxel_ml)
         if volume >= MIN_SHAPE_ML:
-            shapes.append(LesionShape(np.pad(component, 1), tuple(float(s) for s in spacing), volume, source))
+            shapes.append(LesionShape(np.pad(component, 1), _triple(spacing), volume, source))
     return shapes
 
 
-def _image_sources(path: Path) -> list[tuple[str, callable]]:
+def _triple(values) -> tuple[float, float, float]:
+    x, y, z = (float(v) for v in values)
+    return x, y, z
+
+
+def _image_sources(path: Path) -> list[tuple[str, Callable]]:
     if path.is_dir():
         files = [(str(p), (lambda p=p: nib.load(str(p)))) for p in sorted(path.rglob("*.nii*"))]
         return files + [source for archive in sorted(path.rglob("*.zip")) for source in _image_sources(archive)]
@@ -82,7 +88,7 @@ class ShapeBank:
 
     @classmethod
     def load(cls, paths, *, max_files: int = 80, seed: int = 0, label: int | None = 1,
-             part: tuple[int, int] = (0, 1)) -> "ShapeBank":
+             part: tuple[int, int] = (0, 1)) -> ShapeBank:
         """Components of up to ``max_files`` label maps drawn (seeded) from ``paths``.
 
         ``part=(k, n)`` keeps only the files whose sorted index is ``k`` modulo ``n``, so

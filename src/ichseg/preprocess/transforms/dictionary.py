@@ -22,7 +22,8 @@ class WindowChannelsd(MapTransform):
     """:class:`WindowChannels` applied to ``keys``."""
 
     def __init__(
-        self, keys: KeysCollection, *, windows: str | Sequence[Sequence[float]] = "rgb3", allow_missing_keys: bool = False
+        self, keys: KeysCollection, *, windows: str | Sequence[Sequence[float]] = "rgb3",
+        allow_missing_keys: bool = False
     ) -> None:
         super().__init__(keys, allow_missing_keys)
         self.transform = WindowChannels(windows=windows)
