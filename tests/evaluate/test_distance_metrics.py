@@ -12,11 +12,13 @@ from shapes import perturbed, random_blob
 from ichseg.evaluate import (
     AverageSurfaceDistance,
     EmptyMaskPolicy,
+    EvaluationConfig,
     HausdorffDistance,
     SurfaceDice,
     compute_average_surface_distance,
     compute_hausdorff_distance,
     compute_surface_dice,
+    evaluate_case,
 )
 
 SPACING = (0.5, 0.5, 5.0)
@@ -62,6 +64,12 @@ def test_agrees_with_monai(seed, spacing):
     assert ours_hd95 == pytest.approx(theirs_hd95, abs=1e-4)
     assert compute_hausdorff_distance(b, a, spacing) == pytest.approx(
         float(monai_hausdorff(_one_hot(b), _one_hot(a), spacing=spacing)), abs=1e-4)
+    # what `ichseg evaluate` reports is the same numbers (its code path, not only the functions)
+    row = evaluate_case(b.astype(np.uint8), a.astype(np.uint8), spacing, EvaluationConfig(regions=("IPH",)))[0]
+    assert row["hd95"] == pytest.approx(theirs_hd95, abs=1e-4)
+    assert row["hd"] == pytest.approx(compute_hausdorff_distance(b, a, spacing), abs=1e-9)
+    assert row["assd"] == pytest.approx(compute_average_surface_distance(b, a, spacing), abs=1e-9)
+    assert row["nsd"] == pytest.approx(compute_surface_dice(b, a, spacing, tolerance_mm=0.42), abs=1e-9)
     for tolerance in (0.42, 1.0, 2.5):
         ours = compute_surface_dice(b, a, spacing, tolerance_mm=tolerance)
         theirs = float(monai_surface_dice(_one_hot(b), _one_hot(a), [tolerance], spacing=spacing, use_subvoxels=True))

@@ -72,3 +72,16 @@ def test_slice_detection():
     assert (result["slice_tp"], result["slice_fp"], result["slice_fn"], result["slice_tn"]) == (2, 1, 1, 2)
     assert result["slice_sensitivity"] == pytest.approx(2 / 3)
     assert compute_slice_detection(pred, ref, min_voxels=2)["slice_tp"] == 0
+
+
+def test_metric_objects_give_their_functions_results():
+    from ichseg.evaluate import LesionDetection, OverlapMetrics
+
+    ref = np.zeros((20, 20, 6), bool)
+    ref[2:8, 2:8, 1:3] = True
+    ref[12:15, 12:15, 3:5] = True
+    pred = np.roll(ref, 2, axis=0)
+    policy = EmptyMaskPolicy(both_empty="exclude")
+    assert OverlapMetrics(policy=policy)(pred, ref, (1, 1, 5)) == compute_overlap_metrics(pred, ref, (1, 1, 5), policy)
+    assert LesionDetection(min_overlap=0.5)(pred, ref) == compute_lesion_detection(pred, ref, min_overlap=0.5)
+    assert LesionDetection(min_overlap=0.5)(pred, ref) != LesionDetection()(pred, ref)  # the option is used

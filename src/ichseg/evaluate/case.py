@@ -9,11 +9,13 @@ import numpy as np
 
 from ..labels import GROUPS, LABELS, label_value
 from .boundary_distances import directed_boundary_distances
-from .lesions import compute_lesion_detection
-from .overlap import compute_overlap_metrics
+from .hausdorff import hausdorff_from_distances
+from .lesions import LesionDetection
+from .overlap import OverlapMetrics
 from .policy import EmptyMaskPolicy, case_type
 from .slices import compute_slice_detection
-from .surface_dice import INSTANCE_TOLERANCE_MM, compute_surface_dice
+from .surface_dice import INSTANCE_TOLERANCE_MM, SurfaceDice
+from .surface_distance import assd_from_distances
 
 DEFAULT_REGIONS = tuple(name for value, name in LABELS.items() if value) + tuple(GROUPS)
 
@@ -60,12 +62,12 @@ def _distances(pred: np.ndarray, ref: np.ndarray, spacing, config: EvaluationCon
     fixed = config.policy.distance_value(not pred.any(), not ref.any(), pred.shape, spacing)
     if fixed is not None:
         return {"hd": fixed, "hd95": fixed, "assd": fixed}
+    # the boundary distances are computed once and scored by each metric's own function
     to_ref, to_pred = directed_boundary_distances(pred, ref, spacing)
-    q = config.hd_percentile
     return {
-        "hd": float(max(to_ref.max(), to_pred.max())),
-        "hd95": float(max(np.percentile(to_ref, q), np.percentile(to_pred, q))),
-        "assd": float((to_ref.sum() + to_pred.sum()) / (to_ref.size + to_pred.size)),
+        "hd": hausdorff_from_distances(to_ref, to_pred, 100.0),
+        "hd95": hausdorff_from_distances(to_ref, to_pred, config.hd_percentile),
+        "assd": assd_from_distances(to_ref, to_pred),
     }
 
 
@@ -84,15 +86,18 @@ def evaluate_case(
     """
     if pred_labels.shape != ref_labels.shape:
         raise ValueError(f"prediction shape {pred_labels.shape} differs from reference {ref_labels.shape}")
+    overlap = OverlapMetrics(policy=config.policy)
+    surface_dice = SurfaceDice(tolerance_mm=config.nsd_tolerance_mm, policy=config.policy)
+    lesions = LesionDetection(min_overlap=config.lesion_min_overlap)
     rows = []
     for name in config.regions:
         values = region_values(name)
         pred, ref = np.isin(pred_labels, values), np.isin(ref_labels, values)
         row: dict = {"region": name, "case_type": case_type(not pred.any(), not ref.any())}
-        row.update(compute_overlap_metrics(pred, ref, spacing, config.policy))
+        row.update(overlap(pred, ref, spacing))
         row.update(_distances(pred, ref, spacing, config))
-        row["nsd"] = compute_surface_dice(pred, ref, spacing, config.nsd_tolerance_mm, config.policy)
-        row.update(compute_lesion_detection(pred, ref, min_overlap=config.lesion_min_overlap))
+        row["nsd"] = surface_dice(pred, ref, spacing)
+        row.update(lesions(pred, ref))
         row.update(compute_slice_detection(pred, ref, axis=config.slice_axis))
         rows.append(row)
     return rows

@@ -38,7 +38,16 @@ def compute_hausdorff_distance(
     fixed = policy.distance_value(not pred.any(), not ref.any(), pred.shape, spacing)
     if fixed is not None:
         return fixed
-    pred_to_ref, ref_to_pred = directed_boundary_distances(pred, ref, spacing)
+    return hausdorff_from_distances(*directed_boundary_distances(pred, ref, spacing), percentile)
+
+
+def hausdorff_from_distances(pred_to_ref: np.ndarray, ref_to_pred: np.ndarray, percentile: float = 100.0) -> float:
+    """The (percentile) Hausdorff distance from both directed boundary distances (both non-empty).
+
+    Example:
+        >>> hausdorff_from_distances(np.array([0.0, 1.0, 4.0]), np.array([2.0]))
+        4.0
+    """
     return float(max(np.percentile(pred_to_ref, percentile), np.percentile(ref_to_pred, percentile)))
 
 

@@ -29,7 +29,16 @@ def compute_average_surface_distance(
     fixed = policy.distance_value(not pred.any(), not ref.any(), pred.shape, spacing)
     if fixed is not None:
         return fixed
-    pred_to_ref, ref_to_pred = directed_boundary_distances(pred, ref, spacing)
+    return assd_from_distances(*directed_boundary_distances(pred, ref, spacing))
+
+
+def assd_from_distances(pred_to_ref: np.ndarray, ref_to_pred: np.ndarray) -> float:
+    """ASSD from both directed boundary distances (both non-empty): the mean over all of them.
+
+    Example:
+        >>> assd_from_distances(np.array([0.0, 1.0, 2.0]), np.array([5.0]))
+        2.0
+    """
     return float((pred_to_ref.sum() + ref_to_pred.sum()) / (pred_to_ref.size + ref_to_pred.size))
 
 

@@ -1,7 +1,5 @@
 """Preparing a Volume for a model: orientation, resampling, windowing, normalisation,
-intracranial masks and cropping. Functions take and return arrays or Volumes; the
-MONAI-style transforms in :mod:`ichseg.preprocess.transforms` wrap them for pipelines.
-"""
+intracranial masks and cropping. Functions take and return arrays or Volumes."""
 
 from .brain_mask import brain_mask, head_mask
 from .crop import bounding_box, crop, uncrop

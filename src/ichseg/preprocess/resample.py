@@ -65,7 +65,6 @@ def resample_to_spacing(volume: Volume, spacing: Sequence[float], *, order: int 
 
     Example:
         >>> import numpy as np
-from numpy.typing import ArrayLike
         >>> volume = Volume(np.zeros((100, 100, 10), np.float32), np.diag([0.5, 0.5, 5.0, 1.0]))
         >>> resample_to_spacing(volume, (1.0, 1.0, 5.0)).shape
         (50, 50, 10)
