@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from ichseg.data.dataset_format import list_dataset_cases
+from ichseg.evaluate.headline import headline_summary
 from ichseg.io import InputError
-from ichseg.stats import bland_altman, concordance_correlation
 
 RESULTS = Path(__file__).parent / "results" / "accuracy_bench.json"
 VARIANTS = {
@@ -95,21 +95,13 @@ def evaluate_variant(model: str, dataset: Path, work: Path, variant: str, option
         if region != "any":
             summary.update(type_detail(by_region.get(region, []), region))
     rows = by_region["any"]
-    predicted = np.array([float(r["pred_volume_ml"]) for r in rows])
-    reference = np.array([float(r["ref_volume_ml"]) for r in rows])
-    positive = reference > 0
-    # Dice(any) over the hemorrhage-positive cases alone (negatives with any false positive score 0 above),
-    # and the false-positive volume on the negative cases
-    summary["dice_any_positive_cases"] = round(float(np.mean([float(r["dice"]) for r, p in zip(rows, positive)
-                                                              if p])), 4)
-    summary["n_positive_cases"] = int(positive.sum())
-    summary["negative_cases_fp_ml"] = {"mean": round(float(predicted[~positive].mean()), 3),
-                                       "max": round(float(predicted[~positive].max()), 3),
-                                       "n": int((~positive).sum())} if (~positive).any() else {}
-    summary["volume_ccc_any"] = round(float(concordance_correlation(predicted, reference)), 4)
-    agreement = bland_altman(predicted, reference)
-    summary["bland_altman_any_ml"] = {k: round(float(v), 3) for k, v in agreement.items()
-                                      if isinstance(v, (int, float))}
+    # the "any" rows keep every case: Dice(any), false blood on normals and volume agreement as everywhere
+    # (evaluate ran with --both-empty exclude; the headline counts a clean normal head as 1, nothing missed)
+    dice_any = [1.0 if r["dice"] in ("", "nan") and float(r["ref_volume_ml"]) == float(r["pred_volume_ml"]) == 0
+                else float(r["dice"]) for r in rows]
+    summary.update(headline_summary(dice_any,
+                                    pred_ml=[float(r["pred_volume_ml"]) for r in rows],
+                                    ref_ml=[float(r["ref_volume_ml"]) for r in rows]))
     run = json.loads((predictions / "run.json").read_text())
     summary["seconds_per_case"] = round(np.mean([c["seconds"] for c in run["cases"]]), 2)
     return summary

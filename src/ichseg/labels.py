@@ -54,7 +54,7 @@ GROUPS: dict[str, tuple[int, ...]] = {
     "extra-axial": (SAH, SDH, EDH),
 }
 
-# Foreign schemas -> ichseg values (DESIGN §1).
+# Foreign schemas -> ichseg values (docs/reference/label-schema.md).
 BHSD_TO_ICHSEG: dict[int, int] = {0: BACKGROUND, 1: EDH, 2: IPH, 3: IVH, 4: SAH, 5: SDH}
 
 

@@ -17,7 +17,7 @@ class PostprocessConfig:
     """``min_component_ml``: 0 turns small-component removal off; ``smooth``: in-plane
     opening; ``edema_needs_hematoma``: PHE only next to IPH."""
 
-    # chosen on a synthetic validation set (seed 13), not the test set (benchmarks/postprocessing_bench.py):
+    # chosen on a synthetic validation set (seed 13), not the test set (experiments/postprocessing.py):
     # Dice(any) 0.730 against 0.698 for 0.05 mL with the bundled model, 3 of 5 normal heads clean instead of 2.
     # Larger thresholds (1 mL 0.750, 2 mL 0.771) were not eligible: they erase every smaller bleed by construction.
     min_component_ml: float = 0.5

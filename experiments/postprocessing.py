@@ -12,8 +12,8 @@ for testing, e.g. ``ichseg synth -o synth_val -n 40 --seed 13 --base
 src/ichseg/resources/ge_head_ct --base-fraction 0.35 --negatives 0.15 --shape-bank
 .../HemSeg-500.zip --shape-part 1/2``.
 
-Usage: ``python benchmarks/postprocessing_bench.py VALIDATION_DATASET [--model default] [--output JSON]``
-Writes ``benchmarks/results/postprocessing_bench.json``.
+Usage: ``python experiments/postprocessing.py VALIDATION_DATASET [--model default] [--output JSON]``
+Writes ``experiments/results/postprocessing.json``.
 """
 
 from __future__ import annotations
@@ -27,18 +27,14 @@ from pathlib import Path
 import numpy as np
 
 from ichseg.data.dataset_format import list_dataset_cases
-from ichseg.evaluate.case import region_values
-from ichseg.evaluate.overlap import compute_overlap_metrics
+from ichseg.evaluate.headline import score_label_maps
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
 from ichseg.io import InputError
 from ichseg.io.nifti import read_nifti
-from ichseg.labels import LABELS
 from ichseg.postprocess import PostprocessConfig, postprocess
-from ichseg.stats import concordance_correlation
 
-RESULTS = Path(__file__).parent / "results" / "postprocessing_bench.json"
-REGIONS = ("any",) + tuple(name for value, name in LABELS.items() if value)  # "any" is IPH..EDH: edema is not blood
+RESULTS = Path(__file__).parent / "results" / "postprocessing.json"
 ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
 CANDIDATES = {
     **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
@@ -66,36 +62,8 @@ def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.nda
 
 def score(cases, config: PostprocessConfig) -> tuple[dict, list[dict]]:
     """Summary over the cases and the per-case any-hemorrhage values of one setting."""
-    dice: dict[str, list[float]] = {region: [] for region in REGIONS}
-    per_case = []
-    for name, reference, raw, spacing in cases:
-        labels = postprocess(raw, spacing, config)
-        for region in REGIONS:
-            values = region_values(region)
-            pred, ref = np.isin(labels, values), np.isin(reference, values)
-            if region != "any" and not (pred.any() or ref.any()):
-                continue  # a type neither predicted nor present is left out of that type's mean
-            metrics = compute_overlap_metrics(pred, ref, spacing)
-            dice[region].append(metrics["dice"])
-            if region == "any":
-                per_case.append({"case": name, "dice_any": round(metrics["dice"], 4),
-                                 "pred_ml": round(metrics["pred_volume_ml"], 3),
-                                 "ref_ml": round(metrics["ref_volume_ml"], 3)})
-    dice_any = np.array(dice["any"])
-    predicted_ml, reference_ml = (np.array([c[key] for c in per_case]) for key in ("pred_ml", "ref_ml"))
-    positive = reference_ml > 0
-    negatives = predicted_ml[~positive]
-    summary = {
-        "dice_any": round(float(dice_any.mean()), 4),
-        "dice_any_positive_cases": round(float(dice_any[positive].mean()), 4),
-        **{f"dice_{region}": round(float(np.mean(values)), 4) for region, values in dice.items()
-           if values and region != "any"},
-        "volume_ccc_any": round(float(concordance_correlation(predicted_ml, reference_ml)), 4),
-        "negative_cases": {"n": int(negatives.size), "clean": int((negatives == 0).sum()),
-                           "fp_ml_mean": round(float(negatives.mean()), 3) if negatives.size else None,
-                           "fp_ml_max": round(float(negatives.max()), 3) if negatives.size else None},
-    }
-    return summary, per_case
+    return score_label_maps([(name, reference, postprocess(raw, spacing, config), spacing)
+                             for name, reference, raw, spacing in cases])
 
 
 def save_results(results: dict, output: Path) -> None:
@@ -113,7 +81,7 @@ def main() -> None:
     try:
         cases = predict_raw(Path(args.dataset), args.model)
     except InputError as error:
-        sys.exit(f"postprocessing_bench: {error}")
+        sys.exit(f"postprocessing: {error}")
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(cases), "candidates": {}}
     for name, config in CANDIDATES.items():
         summary, per_case = score(cases, config)

@@ -9,13 +9,13 @@ likely bleed, and a voxel left out is edema or background, whichever is more lik
 
 Each case is predicted once; every class probability is interpolated onto the input grid
 (inside the box of candidate voxels) and each rule is applied there, then the default
-post-processing, then the scoring of ``postprocessing_bench.py`` (Dice(any) over all cases
+post-processing, then the scoring of :func:`ichseg.evaluate.headline.score_label_maps` (Dice(any) over all cases
 with a clean normal head = 1, over positive cases, per type, volume CCC, false positives on
 normal heads). ``argmax`` is the rule of ``ichseg predict`` (its scores match
-``postprocessing_bench.py`` on the same model and set).
+``experiments/postprocessing.py`` on the same model and set).
 
-Usage: ``python benchmarks/decision_rule_bench.py VALIDATION_DATASET [--model default]
-[--thresholds 0.3,0.4,0.5] [--output JSON]``. Writes ``benchmarks/results/decision_rule_bench.json``.
+Usage: ``python experiments/decision_rule.py VALIDATION_DATASET [--model default]
+[--thresholds 0.3,0.4,0.5] [--output JSON]``. Writes ``experiments/results/decision_rule.json``.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from ichseg.data.dataset_format import list_dataset_cases
+from ichseg.evaluate.headline import score_label_maps
 from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor, box_grid, input_box
 from ichseg.io import InputError
 from ichseg.io.nifti import read_nifti
 from ichseg.labels import HEMORRHAGE_LABELS, PHE
-from ichseg.postprocess import PostprocessConfig
+from ichseg.postprocess import PostprocessConfig, postprocess
 from ichseg.preprocess import resample_to_grid
-from postprocessing_bench import save_results, score
 
-RESULTS = Path(__file__).parent / "results" / "decision_rule_bench.json"
+RESULTS = Path(__file__).parent / "results" / "decision_rule.json"
 DEFAULT_THRESHOLDS = (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 BLEEDS = np.array(HEMORRHAGE_LABELS)
 
@@ -104,7 +104,7 @@ def main() -> None:
     try:
         entries = list_dataset_cases(Path(args.dataset))
     except InputError as error:
-        sys.exit(f"decision_rule_bench: {error}")
+        sys.exit(f"decision_rule: {error}")
     predictor = Predictor([load_bundle(args.model, program=True)], device="cpu")
     cases: dict[str, list] = {}
     start = time.perf_counter()
@@ -117,9 +117,13 @@ def main() -> None:
     results = {"dataset": str(args.dataset), "model": args.model, "n_cases": len(entries),
                "postprocessing": PostprocessConfig().to_dict(), "rules": {}}
     for name, rule_cases in cases.items():
-        results["rules"][name], _ = score(rule_cases, PostprocessConfig())
+        results["rules"][name], _ = score_label_maps([(case, reference, postprocess(labels, spacing, PostprocessConfig()),
+                                                        spacing) for case, reference, labels, spacing in rule_cases])
         print(name, json.dumps(results["rules"][name]), flush=True)
-    save_results(results, Path(args.output))
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {output}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 the same CPU time on the same synthetic data, then scored on the held-out test set (Dice
 per type and for any hemorrhage, volume CCC) with its prediction time per case.
 
-Every candidate is the bundled recipe (``configs/bundled_model.yaml``: loss, optimiser,
+Every candidate is the bundled recipe (``release/configs/bundled_model.yaml``: loss, optimiser,
 schedule, augmentation, 1 x 1 x 5 mm, rgb3 windows) with only the network changed. The
 training budget is wall time, turned into a step count from a short timed run of each
 candidate (so the learning-rate schedule still ends at the last step). The 3D candidate is
@@ -14,10 +14,11 @@ it still held most of the random initialisation (0.999 ** 827 = 0.44) and predic
 The EMA now warms up (``ichseg.train.ema``); last weights are kept for comparable results. A rerun reuses the candidates already trained
 (``training.json`` in their folder) and scores them again.
 
-Usage: ``python benchmarks/architecture_bench.py TRAIN_SET TEST_SET [--minutes 10] [--work DIR]
+Usage: ``python experiments/architecture.py TRAIN_SET TEST_SET [--minutes 10] [--work DIR]
 [--reuse RUN]`` (``--reuse``: a training run on TRAIN_SET with the same spacing and windows, e.g.
 the bundled model's; its fingerprint, plan and preprocessed cases are shared instead of made
-again for every candidate). Writes ``benchmarks/results/architecture_bench.json``.
+again for every candidate). Writes ``experiments/results/architecture.json``; each candidate is
+scored by ``benchmarks/accuracy_bench.py``, run as a script.
 """
 
 from __future__ import annotations
@@ -26,21 +27,23 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import torch
 import yaml
 
-from accuracy_bench import evaluate_variant, write_inputs
 from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.infer.bundle import export_bundle
 from ichseg.io import InputError
 from ichseg.models.checkpoint import load_checkpoint
 from ichseg.train import TrainingConfig, run_training
 
-RESULTS = Path(__file__).parent / "results" / "architecture_bench.json"
-RECIPE = Path(__file__).parent / "configs" / "bundled_model.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "architecture.json"
+RECIPE = ROOT / "release" / "configs" / "bundled_model.yaml"
+ACCURACY_BENCH = ROOT / "benchmarks" / "accuracy_bench.py"
 CANDIDATES = {
     "2d_unet": {"context_slices": 0},
     "2.5d_unet": {"context_slices": 1},
@@ -67,6 +70,14 @@ def steps_per_second(train_set: Path, output: Path, recipe: dict, name: str) -> 
     return summary["steps_per_second"]
 
 
+def accuracy(bundle: Path, test_set: Path, work: Path) -> dict:
+    """The accuracy benchmark's scores of ``bundle`` (run as its own script, its default variant)."""
+    output = work / "accuracy.json"
+    subprocess.run([sys.executable, str(ACCURACY_BENCH), str(test_set), "--model", str(bundle), "--work", str(work),
+                    "--variants", "default", "--output", str(output)], check=True)
+    return json.loads(output.read_text())["variants"]["default"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train_set")
@@ -82,7 +93,7 @@ def main() -> None:
         for dataset in (train_set, test_set):
             list_dataset_cases(dataset)
     except InputError as error:
-        sys.exit(f"architecture_bench: {error}")
+        sys.exit(f"architecture: {error}")
     recipe = yaml.safe_load(RECIPE.read_text())
     results = {"train_set": str(train_set), "test_set": str(test_set), "minutes_per_candidate": args.minutes,
                "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(), "recipe": str(RECIPE.name),
@@ -107,9 +118,8 @@ def main() -> None:
         export_bundle(load_checkpoint(run / "fold_all" / "checkpoint_last.pt"), bundle, name=name,
                       training={"candidate": name}, use_ema=False, program=False)
         evaluation = work / f"{name}_accuracy"
-        write_inputs(test_set, evaluation)
         results["candidates"][name] = {"setup": CANDIDATES[name], **json.loads(record.read_text()),
-                                       **evaluate_variant(str(bundle), test_set, evaluation, "default", [])}
+                                       **accuracy(bundle, test_set, evaluation)}
         print(name, json.dumps(results["candidates"][name]))
         output.write_text(json.dumps(results, indent=2) + "\n")  # after each candidate: partial runs keep theirs
     print(f"wrote {output}")

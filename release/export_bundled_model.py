@@ -1,7 +1,7 @@
 """Turn a training checkpoint into the bundled default model (fp16 safetensors +
 bundle.json with network spec, checksum and the training command).
 
-Usage: ``python benchmarks/export_bundled_model.py RUN/fold_all/checkpoint_last.pt
+Usage: ``python release/export_bundled_model.py RUN/fold_all/checkpoint_last.pt
 [-o src/ichseg/resources/models/ich_default] [--metrics benchmarks/results/accuracy_bench.json]``
 """
 
@@ -19,6 +19,7 @@ TARGET_DICE_ANY = 0.85
 SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/resources/ge_head_ct "
                "--base-fraction 0.35 --negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip "
                "--shape-part 0/2")
+# The commands as they were run: the configs then lived in benchmarks/configs/ (now release/configs/).
 TRAINING_COMMANDS = [
     "# every stage ran before the training EMA got its decay warm-up (ichseg.train.ema, commit 'Training EMA warms "
     "up its decay'); with it the same commands give slightly different EMA weights",
@@ -123,7 +124,7 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "  SDH along the inner table, some SAH): check the preview before trusting a small volume.",
         f"- Post-processing removes every component under {PostprocessConfig().min_component_ml} mL "
         "(`ichseg predict --min-component-ml`, chosen on a",
-        "  validation set: benchmarks/results/postprocessing_bench.json), so a smaller bleed is not reported.",
+        "  validation set: experiments/results/postprocessing.json), so a smaller bleed is not reported.",
         "",
     ]
     return "\n".join(lines)
