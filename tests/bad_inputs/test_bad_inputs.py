@@ -294,6 +294,7 @@ def test_kill_during_a_predict_batch_leaves_no_half_case_and_the_rerun_completes
     assert not [p for p in out.iterdir() if ".tmp-" in p.name or ".old-" in p.name]  # the killed run's litter is gone
 
 
+@pytest.mark.slow  # in CI's slow run (.ci/run); a faster case of this family stays in the default run
 def test_two_predicts_into_one_folder_at_once(tmp_path, tiny_bundle):
     same = [f"s{k}" for k in range(5)]
     first, second = _batch(tmp_path / "first", same), _batch(tmp_path / "second", [*same[:2], "x0", "x1"])

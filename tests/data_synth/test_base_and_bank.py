@@ -109,6 +109,7 @@ def test_placed_shape_is_rescaled_and_confined(tmp_path):
     assert not confined[:40].any() and confined.any()
 
 
+@pytest.mark.slow  # in CI's slow run (.ci/run); a faster case of this family stays in the default run
 def test_dataset_with_base_and_bank(tmp_path):
     _write_masks(tmp_path / "masks")
     config = SynthConfig(pixel_mm=1.0, slice_mm=5.0, negative_fraction=0.0, types=("IPH",), bank_probability=1.0,

@@ -123,6 +123,7 @@ def test_no_label_on_bone_bright_voxels():
     assert labelled > 1000
 
 
+@pytest.mark.slow  # in CI's slow run (.ci/run); a faster case of this family stays in the default run
 def test_every_type_appears_and_negatives_are_empty():
     seen = set()
     for seed in range(12):

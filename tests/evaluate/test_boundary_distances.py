@@ -38,3 +38,16 @@ def test_far_apart_objects():
     expected = np.sqrt((21 * 0.5) ** 2 * 2 + (7 * 5.0) ** 2)  # nearest corners: 21 voxels, 7 slices apart
     assert to_b.min() == pytest.approx(expected)
     assert to_a.min() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("query_cost", [0, 10**9])  # always whole-slice maps / always KD-tree queries
+@pytest.mark.parametrize("seed", [3, 4])
+def test_both_other_slice_strategies_match_brute_force(monkeypatch, query_cost, seed):
+    from ichseg.evaluate import boundary_distances
+
+    monkeypatch.setattr(boundary_distances, "QUERY_COST_IN_PIXELS", query_cost)
+    a = random_blob((28, 26, 12), seed)
+    b = ndimage.binary_dilation(a, iterations=2)  # faces far from the other boundary: many cross-slice searches
+    ours = directed_boundary_distances(a, b, (0.45, 0.45, 5.0))
+    reference = _brute_force(a, b, (0.45, 0.45, 5.0))
+    assert np.allclose(np.sort(ours[0]), reference[0]) and np.allclose(np.sort(ours[1]), reference[1])

@@ -27,7 +27,8 @@ def _input_shape(name, dims):
 
 
 @pytest.mark.parametrize("name, dims", CASES, ids=[f"{n}-{d}d" for n, d in CASES])
-@pytest.mark.parametrize("in_channels, out_channels", [(1, 2), (3, 7)])
+# every network runs in the default suite once; the 3-window, 7-class variant is in the slow run
+@pytest.mark.parametrize("in_channels, out_channels", [(1, 2), pytest.param(3, 7, marks=pytest.mark.slow)])
 def test_forward_backward(name, dims, in_channels, out_channels):
     torch.manual_seed(0)
     spatial = _input_shape(name, dims)

@@ -55,6 +55,7 @@ def _train_command(dataset, output, config_file, *extra):
             str(config_file), "--no-progress", *extra]
 
 
+@pytest.mark.slow  # in CI's slow run (.ci/run); a faster case of this family stays in the default run
 def test_killed_run_resumes_where_an_uninterrupted_run_ends(blob_dataset, tmp_path):
     settings = {**FAST, "loss": "dice_ce", "max_steps": 24, "checkpoint_every": 4, "validate_every": 1000,
                 "num_workers": 1, "augmentation": "nnunet", "seed": 3}
@@ -107,6 +108,7 @@ def test_a_run_stopped_before_its_first_checkpoint_leaves_one_to_resume_from(blo
     assert 3 <= stopped_at < 400 and "--resume" in stderr
 
 
+@pytest.mark.slow  # two processes, ~25 s: in CI's slow run (.ci/run)
 def test_two_process_gloo_ddp(blob_dataset, tmp_path):
     settings = {**FAST, "loss": "dice", "max_steps": 6, "checkpoint_every": 3, "validate_every": 6}
     config_file = tmp_path / "config.yaml"

@@ -17,7 +17,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from .policy import EmptyMaskPolicy
-from .surfaces import surfel_areas, union_crop
+from .surfaces import surfel_areas, union_crop, voxel_indices
 
 INSTANCE_TOLERANCE_MM = 0.42
 # Up to this many lattice offsets within tolerance, test them directly; beyond, search a KD-tree.
@@ -40,8 +40,8 @@ def _within_tolerance(
         near = ndimage.binary_dilation(target, structure=ball) if ball.size > 1 else target
         return near[source]
     bound = tolerance_mm * (1 + 1e-9) + 1e-12
-    tree = cKDTree(np.argwhere(target) * spacing)
-    distances, _ = tree.query(np.argwhere(source) * spacing, distance_upper_bound=bound)
+    tree = cKDTree(voxel_indices(target) * spacing)
+    distances, _ = tree.query(voxel_indices(source) * spacing, distance_upper_bound=bound)
     return distances <= tolerance_mm * (1 + 1e-9)
 
 

@@ -33,6 +33,7 @@ def hu_from_windows(channels: np.ndarray, windows: Sequence[Sequence[float]]) ->
 
     Example:
         >>> channels = window_channels(np.array([-1000.0, 30.0, 150.0, 700.0]), "rgb3")
+        >>> from ichseg.preprocess.windowing import resolve_windows
         >>> hu_from_windows(channels, resolve_windows("rgb3")).round(1).tolist()
         [-200.0, 30.0, 150.0, 700.0]
     """
@@ -75,6 +76,7 @@ class RandWindowedExportd(Randomizable, MapTransform):
 
     Example:
         >>> image = window_channels(np.full((4, 4), 500.0), "rgb3")  # bone, one slice
+        >>> from ichseg.preprocess.windowing import resolve_windows
         >>> transform = RandWindowedExportd("image", prob=1.0, windows=resolve_windows("rgb3"), slices=1)
         >>> _ = transform.set_random_state(seed=0)
         >>> exported = transform({"image": image})["image"]
