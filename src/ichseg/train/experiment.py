@@ -20,6 +20,7 @@ from ..io.atomic import write_text_atomic
 from ..labels import HEMORRHAGE_LABELS, LABELS
 from .config import TrainingConfig
 from .distributed import DistributedContext
+from .plan import Plan
 from .planner import DEFAULT_MEMORY_GB, make_plan
 from .trainer import TRAINERS
 
@@ -110,7 +111,7 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
         plan_dataset(dataset, output / "plan.json", memory_gb=memory_gb, amp=context.device.type == "cuda")
         make_splits(dataset, output, config)
     context.barrier()
-    plan = json.loads((output / "plan.json").read_text())
+    plan = Plan.from_dict(json.loads((output / "plan.json").read_text()), source=str(output / "plan.json"))
     splits = json.loads((output / "splits.json").read_text())
     entries = {entry.case: entry for entry in list_dataset_cases(dataset)}
     train_names, val_names, folder = fold_cases(splits, config.fold, list(entries))

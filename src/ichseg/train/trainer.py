@@ -39,6 +39,7 @@ from .data_loading import SampleDataset, build_loader, load_training_cases
 from .distributed import DistributedContext
 from .ema import ema_model
 from .optim import build_optimizer, build_schedule
+from .plan import Plan
 from .planner import round_up
 from .run_log import RunLog
 from .samplers import SAMPLERS
@@ -133,16 +134,17 @@ class SupervisedTrainer:
     """
 
     def __init__(self, train_cases: list[DatasetCase], val_cases: list[DatasetCase], output: str | Path,
-                 config: TrainingConfig, plan: dict, *, context: DistributedContext | None = None,
+                 config: TrainingConfig, plan: Plan | dict, *, context: DistributedContext | None = None,
                  cache: str | Path | None = None, progress: bool = True) -> None:
-        self.config, self.plan = config, plan
+        self.config = config
+        self.plan = plan if isinstance(plan, Plan) else Plan.from_dict(plan)
         self.context = context or DistributedContext()
         self.output = Path(output)
         self.output.mkdir(parents=True, exist_ok=True)
         self.device = self.context.device
         self.amp = self.device.type == "cuda" and config.amp is not False  # AMP: on by default, CUDA only
-        configuration = plan["configurations"][config.configuration]
-        normalization = config.normalization or plan["normalization"]
+        configuration = self.plan.configuration(config.configuration)
+        normalization = config.normalization or self.plan.normalization
         self.spec = network_spec(config, configuration, normalization)
         self.batch_size = int(config.batch_size or configuration["batch_size"])
         self.progress = progress
@@ -246,7 +248,7 @@ class SupervisedTrainer:
             "ema": self.ema.state_dict() if self.ema is not None else None,
             "best_metric": self.best_metric, "best_step": self.best_step, "recent_losses": list(self.recent_losses),
             "torch_rng": torch.get_rng_state(), "network": self.spec.to_dict(), "config": self.config.to_dict(),
-            "plan": self.plan,
+            "plan": self.plan.to_dict(),
         }
 
     def load_state(self, state: dict) -> None:
