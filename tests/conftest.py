@@ -49,15 +49,14 @@ def tiny_bundle(tmp_path_factory) -> Path:
     import torch
 
     from ichseg.infer.bundle import export_bundle
-    from ichseg.labels import LABELS
-    from ichseg.models.network_spec import build_network
+    from ichseg.models.network_spec import NetworkSpec
 
-    spec = {"model": "unet", "options": {"channels": [4, 8, 16], "strides": [2, 2], "norm": "batch"},
-            "spatial_dims": 2, "in_channels": 9, "out_channels": 7, "patch_size": [64, 64], "context_slices": 1,
-            "spacing": [2.0, 2.0, 5.0], "normalization": {"scheme": "windows", "windows": "rgb3"},
-            "labels": {name: value for value, name in LABELS.items()}}
+    spec = NetworkSpec(model="unet", options={"channels": [4, 8, 16], "strides": [2, 2], "norm": "batch"},
+                       spatial_dims=2, in_channels=9, out_channels=7, patch_size=(64, 64), context_slices=1,
+                       spacing=(2.0, 2.0, 5.0), normalization={"scheme": "windows", "windows": "rgb3"})
     torch.manual_seed(0)
-    network = build_network(spec)
+    network = spec.build()
     folder = tmp_path_factory.mktemp("bundle") / "tiny"
-    export_bundle({"network": spec, "model": network.state_dict()}, folder, name="tiny", training={"note": "untrained"})
+    export_bundle({"network": spec.to_dict(), "model": network.state_dict()}, folder, name="tiny",
+                  training={"note": "untrained"})
     return folder
