@@ -31,6 +31,21 @@ def demo_case(seed: int = DEMO_SEED):
     return generate_on_base(seed, str(example_path("ge_head_ct")), config)
 
 
+def verdict(true_ml: float, measured_ml: float) -> str:
+    """How a measured volume compares with the truth, in words.
+
+    Example:
+        >>> verdict(0.0, 6.5), verdict(7.2, 14.9), verdict(84.1, 80.0), verdict(0.0, 0.0)
+        ('false: not in the truth', '+107 %', 'within 10 %', 'absent, none found')
+    """
+    if true_ml == 0:
+        return "false: not in the truth" if measured_ml > 0 else "absent, none found"
+    if measured_ml == 0:
+        return "missed"
+    error = (measured_ml - true_ml) / true_ml
+    return "within 10 %" if abs(error) <= 0.10 else f"{error:+.0%}".replace("%", " %")
+
+
 def run_demo(output: str | Path, predictor: Predictor, *, seed: int = DEMO_SEED) -> dict:
     """Write the demo input and truth, predict, and compare volumes (``demo.json``)."""
     started = time.perf_counter()
@@ -48,8 +63,14 @@ def run_demo(output: str | Path, predictor: Predictor, *, seed: int = DEMO_SEED)
     volumes = {name: {"true_ml": truth[name]["volume_ml"], "measured_ml": measured.get(name, {}).get("volume_ml", 0.0)}
                for name in names}
     volumes["any"] = {"true_ml": truth["any_hemorrhage_ml"], "measured_ml": measured.get("any_hemorrhage_ml", 0.0)}
+    for values in volumes.values():
+        values["verdict"] = verdict(values["true_ml"], values["measured_ml"])
+    # the generator's plan per lesion: planned_ml is the size it aimed for before shaping, clipping to the
+    # brain and partial volume; true_ml above is what the truth labels hold, the number to compare with
+    lesions = [{("planned_ml" if key == "target_ml" else key): value for key, value in lesion.items()}
+               for lesion in case.lesions]
     result = {"status": rows[0]["status"], "error": rows[0]["error"], "seed": seed, "volumes": volumes,
               "case_folder": str(output / DEMO_CASE), "seconds": round(time.perf_counter() - started, 2),
-              "lesions": case.lesions}
+              "truth": str(output / "input" / f"{DEMO_CASE}_truth.nii.gz"), "lesions": lesions}
     (output / "demo.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
     return result

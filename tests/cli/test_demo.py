@@ -16,3 +16,16 @@ def test_demo_end_to_end(tmp_path, capsys):
     # the bundled model finds the inserted blood: within 25 % of the true total
     assert abs(volumes["any"]["measured_ml"] - volumes["any"]["true_ml"]) < 0.25 * volumes["any"]["true_ml"]
     assert json.loads((case / "volumes.json").read_text())["ivh_present"] is True
+    # every type is judged against the truth, in the table and in demo.json
+    for name, values in volumes.items():
+        assert values["verdict"] and f"{name:<8}" in printed
+        if values["true_ml"] == 0:
+            assert values["verdict"] == "false: not in the truth"  # listed only because it was found
+    assert all("planned_ml" in lesion and "target_ml" not in lesion for lesion in result["lesions"])
+    assert (tmp_path / "input" / "ge_head_ct_demo_truth.nii.gz").exists()
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads((resources.files("ichseg.resources") / "volumes.schema.json").read_text())
+    jsonschema.validate(json.loads((case / "volumes.json").read_text()), schema)

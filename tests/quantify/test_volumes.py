@@ -61,3 +61,23 @@ def test_diameters_use_true_spacing_and_pixel_edges():
     a, b = axial_diameters(line, (1.0, 1.0))
     assert a == pytest.approx(np.hypot(20, 1)) and b == pytest.approx(2 / np.hypot(20, 1) * 20, rel=1e-6)
     assert measure_lesion(np.zeros((3, 3, 3), bool), SPACING).abc2_ml == 0
+
+
+def test_volumes_json_follows_its_published_schema():
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads((resources.files("ichseg.resources") / "volumes.schema.json").read_text())
+    labels = np.zeros((60, 60, 8), np.uint8)
+    labels[_ellipsoid(labels.shape, (15, 15, 20), (6, 5, 10))] = 1
+    written = quantify_labels(labels, SPACING) | {"warnings": ["gantry tilt 18.5 degrees: resampled"]}
+    jsonschema.validate(json.loads(json.dumps(written)), schema)  # what predict writes, as JSON
+    broken = json.loads(json.dumps(written))
+    broken["IPH"]["volume_ml"] = -1.0
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+    del broken["IPH"]
+    with pytest.raises(jsonschema.ValidationError, match="'IPH' is a required property"):
+        jsonschema.validate(broken, schema)

@@ -23,8 +23,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..demo import run_demo  # noqa: PLC0415  (heavy, imported on use)
     result = run_demo(args.output, build_predictor(args))
-    print(f"{'class':<8}{'true mL':>10}{'measured mL':>14}")
+    print(f"{'class':<8}{'true mL':>10}{'measured mL':>14}  verdict")
     for name, values in result["volumes"].items():
-        print(f"{name:<8}{values['true_ml']:>10.2f}{values['measured_ml']:>14.2f}")
+        print(f"{name:<8}{values['true_ml']:>10.2f}{values['measured_ml']:>14.2f}  {values['verdict']}")
     print(f"case folder: {result['case_folder']} ({result['seconds']} s)")
     return 0 if result["status"] == "ok" else 1
