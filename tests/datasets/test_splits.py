@@ -48,3 +48,16 @@ def test_splits_are_saved_once_and_reused(tmp_path):
     second = load_or_create(tmp_path / "splits.json", create)
     assert first == second == json.loads((tmp_path / "splits.json").read_text())
     assert len(calls) == 1
+
+
+def test_a_stratified_split_never_leaves_validation_or_test_empty():
+    from ichseg.data.splits import stratified_split
+
+    for n in range(3, 12):
+        cases = [f"c{i}" for i in range(n)]
+        split = stratified_split(cases, {c: ("IPH", "SDH", "none")[i % 3] for i, c in enumerate(cases)}, seed=n)
+        assert all(split[part] for part in ("train", "val", "test")), (n, split)
+        assert sorted(case for part in split.values() for case in part) == sorted(cases)
+    assert [len(v) for v in stratified_split([f"c{i}" for i in range(6)], {}, seed=0).values()] == [4, 1, 1]
+    with pytest.raises(ValueError, match="2 patients cannot make a train/val/test split"):
+        stratified_split(["a", "b"], {})

@@ -132,3 +132,28 @@ def test_a_network_whose_trace_depends_on_the_input_size_is_not_exported(tmp_pat
     with pytest.raises(ValueError, match="does not reproduce the network"):
         export_program(SizeDependent().eval(), spec, tmp_path / "model.ts")
     assert not (tmp_path / "model.ts").exists()
+
+
+@pytest.mark.parametrize("edit, problem", [
+    (lambda d: d.update(format_version=2), "bundle format version 2 is not one this ichseg reads"),
+    (lambda d: d["network"].update(version=3), "network spec version 3 is not one this ichseg reads"),
+    (lambda d: d["network"].update(dropout_everywhere=True), "unknown fields \\['dropout_everywhere'\\]"),
+])
+def test_a_bundle_of_an_unknown_version_is_refused_in_one_line(tmp_path, tiny_bundle, edit, problem):
+    newer = tmp_path / "newer"
+    shutil.copytree(tiny_bundle, newer)
+    description = json.loads((newer / "bundle.json").read_text())
+    assert description["format_version"] == 1 and description["network"]["version"] == 1  # what ichseg writes
+    edit(description)
+    (newer / "bundle.json").write_text(json.dumps(description))
+    with pytest.raises(ValueError, match=problem) as raised:
+        load_bundle(newer)
+    assert str(raised.value).startswith(str(newer / "bundle.json")) and "\n" not in str(raised.value)
+
+
+def test_a_bundle_written_before_versioning_reads_as_version_1():
+    from ichseg.infer.bundle import bundled_model_path
+
+    description = json.loads((bundled_model_path() / "bundle.json").read_text())
+    assert "format_version" not in description  # the shipped bundles predate it
+    assert load_bundle("default").description.format_version == 1
