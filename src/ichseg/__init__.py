@@ -8,3 +8,15 @@ it, ``models`` builds networks by name, ``train`` and ``infer`` use them, ``post
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ichseg.segment is imported on first use, so ``import ichseg`` (the CLI, the readers) stays light
+    if name == "segment":
+        from .api import segment  # noqa: PLC0415  (lazy: see above)
+
+        return segment
+    raise AttributeError(f"module 'ichseg' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "segment"]

@@ -55,3 +55,22 @@ def test_a_png_folder_and_another_series_of_a_study_go_through_predict(tmp_path,
         shapes[series] = nib.load(out / philips_study.name / "segmentation.nii.gz").shape
         assert shapes[series] == read_volume(philips_study, series=int(series)).shape
     assert shapes["201"] != shapes["100"]
+
+
+def test_parts_of_a_cohort_into_one_folder_make_the_whole_run(tiny_bundle, blob_dataset, tmp_path):
+    """predict --num-parts 2 --part-id K (as on two machines sharing OUT): disjoint parts, the whole cohort."""
+    import csv
+
+    images = str(blob_dataset / "imagesTr")
+    for part in ("0", "1"):
+        assert main(["predict", "-i", images, "-o", str(tmp_path / "parts"), "--model", str(tiny_bundle),
+                     "--num-parts", "2", "--part-id", part]) == 0
+    assert main(["predict", "-i", images, "-o", str(tmp_path / "serial"), "--model", str(tiny_bundle)]) == 0
+    rows = {folder: sorted(row["case"] for row in csv.DictReader(
+        (tmp_path / folder / "summary.csv").read_text().splitlines())) for folder in ("parts", "serial")}
+    assert rows["parts"] == rows["serial"] and len(rows["serial"]) == 6
+    for case in rows["serial"]:
+        assert (tmp_path / "parts" / case / "volumes.json").read_text() == (
+            tmp_path / "serial" / case / "volumes.json").read_text()
+    with pytest.raises(SystemExit, match="--part-id must be in 0..1"):
+        main(["predict", "-i", images, "-o", str(tmp_path / "bad"), "--num-parts", "2", "--part-id", "2"])

@@ -63,18 +63,26 @@ def add_parser(subparsers) -> None:
     add_model_options(parser)
     parser.add_argument("--dicom-seg", action="store_true", help="also write segmentation.dcm (DICOM inputs)")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel (default 1)")
+    parser.add_argument("--num-parts", type=int, default=1,
+                        help="split the cases into this many parts (one per machine or process; default 1)")
+    parser.add_argument("--part-id", type=int, default=0,
+                        help="which part this run does, 0..num-parts-1 (every num-parts-th case from it)")
     add_input_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..infer.output_folder import OutputFolder  # noqa: PLC0415  (heavy, imported on use)
-    from ..infer.run import predict_inputs  # noqa: PLC0415  (heavy, imported on use)
+    from ..infer.run import part_of, predict_inputs  # noqa: PLC0415  (heavy, imported on use)
     postprocessing_config(args)  # bad options, then an unusable output folder, are refused before the model loads
+    try:
+        part_of([], args.num_parts, args.part_id)
+    except ValueError as error:
+        raise SystemExit(f"ichseg predict: {error}") from None
     OutputFolder(args.output)
     predictor = build_predictor(args)
     rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers,
-                          read_options=read_options(args))
+                          read_options=read_options(args), num_parts=args.num_parts, part_id=args.part_id)
     failed = [row for row in rows if row["status"] != "ok"]
     for row in rows:
         if row["status"] == "ok":

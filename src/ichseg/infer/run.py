@@ -25,13 +25,12 @@ from tqdm import tqdm
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
 from ..io.atomic import write_text_atomic
-from ..io.quality import input_quality_warnings
 from ..labels import LABELS
-from ..quantify import quantify_labels
 from ..report import render_preview
 from .inputs import CaseInput, list_case_inputs
 from .output_folder import OutputFolder
 from .predictor import Predictor
+from .segment import segment_volume
 
 CLASS_NAMES = [name for value, name in LABELS.items() if value]
 SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" for n in CLASS_NAMES),
@@ -49,15 +48,13 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
     temporary = None
     try:
         volume = read_volume(case.path, **read_options)
-        volume.warnings.extend(input_quality_warnings(volume))
-        labels = predictor.predict(volume)
         files = volume.metadata.get("files") or []
         seg_source = dicom_seg and volume.metadata.get("format") == "dicom" and files
         if dicom_seg and not seg_source:  # everything else is still written
             volume.warnings.append("--dicom-seg needs a DICOM input: segmentation.dcm not written "
                                    f"(this input is {volume.metadata.get('format', 'not DICOM')})")
-        # the reader's and the quality checks' warnings travel with every number
-        volumes = quantify_labels(labels.array, labels.spacing) | {"warnings": list(volume.warnings)}
+        result = segment_volume(predictor, volume)
+        labels, volumes = result.labels, result.volumes
         temporary = output.staging(case.case)
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype=np.uint8)
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
@@ -81,15 +78,32 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
     return row
 
 
+def part_of(cases: list, num_parts: int = 1, part_id: int = 0) -> list:
+    """Part ``part_id`` of ``num_parts`` of a (sorted) case list, nnU-Net's convention
+    (every ``num_parts``-th case from ``part_id``): the parts are disjoint and cover all.
+
+    Example:
+        >>> part_of(list("abcdefg"), 3, 0), part_of(list("abcdefg"), 3, 2)
+        (['a', 'd', 'g'], ['c', 'f'])
+    """
+    if num_parts < 1 or not 0 <= part_id < num_parts:
+        raise ValueError(f"--part-id must be in 0..{num_parts - 1} and --num-parts >= 1, "
+                         f"got part {part_id} of {num_parts}")
+    return cases[part_id::num_parts]
+
+
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
-                   workers: int = 1, progress: bool = True, read_options: dict | None = None) -> list[dict]:
-    """Run every case of ``input_path``; write case folders, ``summary.csv``, ``run.json``.
+                   workers: int = 1, progress: bool = True, read_options: dict | None = None,
+                   num_parts: int = 1, part_id: int = 0) -> list[dict]:
+    """Run every case of ``input_path`` (or part ``part_id`` of ``num_parts`` of them); write
+    case folders, ``summary.csv``, ``run.json``.
 
     ``read_options`` are passed to :func:`ichseg.io.read_volume` for every case
-    (``series``, ``allow_non_ct``, ``window``, ``spacing``, ``reverse``)."""
+    (``series``, ``allow_non_ct``, ``window``, ``spacing``, ``reverse``). Parts of one cohort
+    may run on several machines into one shared ``output`` (the summary is merged under a lock)."""
     started = time.perf_counter()
     output = Path(output)
-    cases = list_case_inputs(input_path)
+    cases = part_of(list_case_inputs(input_path), num_parts, part_id)
     folder = OutputFolder(output)
     names = [c.case for c in cases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -117,6 +131,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
                    for b in predictor.bundles],
         "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
         "dicom_seg": dicom_seg, "workers": workers, "input": str(input_path),
+        "part": {"num_parts": num_parts, "part_id": part_id},
         "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}
                   for r in rows],
         "total_seconds": round(time.perf_counter() - started, 2),
