@@ -104,7 +104,7 @@ def model_card(description: dict, checkpoint: dict) -> str:
               for r in ("any", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "extra-axial")], "",
             f"Dice(any) over the {metrics.get('n_positive_cases')} hemorrhage-positive cases alone: "
             f"{metrics.get('dice_any_positive_cases')} (above, a negative case with any false positive scores 0). "
-            f"Predicted blood on the negative cases: {metrics.get('negative_cases_fp_ml')} mL.", "",
+            f"Predicted blood on the negative cases: {metrics.get('negative_cases', metrics.get('negative_cases_fp_ml'))} mL.", "",
             f"Any-hemorrhage volume: CCC {metrics.get('volume_ccc_any')}, Bland-Altman "
             f"{metrics.get('bland_altman_any_ml')} (mL, predicted - reference).", "",
         ]
