@@ -47,6 +47,10 @@ DESCRIPTIONS: dict[str, str] = {
     "PHE": "perihematomal edema (not blood)",
 }
 
+# Display colours of the classes (preview.png, DICOM-SEG's recommended display colour).
+CLASS_COLOURS: dict[int, str] = {IPH: "#e6194b", IVH: "#4363d8", SAH: "#ffe119", SDH: "#3cb44b", EDH: "#f58231",
+                                 PHE: "#911eb4"}
+
 HEMORRHAGE_LABELS: tuple[int, ...] = (IPH, IVH, SAH, SDH, EDH)
 
 GROUPS: dict[str, tuple[int, ...]] = {

@@ -5,7 +5,9 @@ lie on the source images' own pixel grids. Each source pixel's world position is
 from its slice's ImagePositionPatient / ImageOrientationPatient / PixelSpacing, and the
 label map is sampled there (nearest voxel). One segment per ichseg class found (DICOM
 numbers segments 1, 2, ... in order; each segment's label names its class); frames
-without any labelled pixel are not written. A normal scan's DICOM-SEG holds one empty
+without any labelled pixel are not written. Each segment carries its class's SNOMED CT
+code where one could be checked (:data:`PROPERTY_TYPES`), a description and the display
+colour of the preview. A normal scan's DICOM-SEG holds one empty
 frame of one segment, on its first slice, instead of a frame per slice and class (the GE
 head's was 5.6 MB).
 """
@@ -21,7 +23,7 @@ import pydicom
 from pydicom.sr.codedict import codes
 
 from .. import __version__
-from ..labels import LABELS, PHE
+from ..labels import CLASS_COLOURS, DESCRIPTIONS, EDH, IPH, IVH, LABELS, PHE, SAH, SDH
 from .atomic import atomic_path
 from .errors import InputError
 from .volume import Volume
@@ -51,16 +53,37 @@ def labels_on_source_slice(labels: Volume, dataset: pydicom.Dataset) -> np.ndarr
     return out
 
 
+def _snomed(value: str, meaning: str) -> hd.sr.CodedConcept:
+    return hd.sr.CodedConcept(value=value, scheme_designator="SCT", meaning=meaning)
+
+
+# Segmented property type per class: SNOMED CT disorder concepts, each checked against
+# published value sets (IPH 274100004 "Cerebral hemorrhage", IVH 274110009, SAH 21454007,
+# SDH 35486000). No epidural-hemorrhage concept could be checked here, so EDH carries the
+# general "Hemorrhage" (50960005) and says what it is in its label and description; PHE is
+# "Edema". A reader tells the types apart by code where there is one, by label always.
+PROPERTY_TYPES = {
+    IPH: _snomed("274100004", "Cerebral hemorrhage"),
+    IVH: _snomed("274110009", "Intraventricular hemorrhage"),
+    SAH: _snomed("21454007", "Subarachnoid intracranial hemorrhage"),
+    SDH: _snomed("35486000", "Subdural intracranial hemorrhage"),
+    EDH: codes.SCT.Hemorrhage,
+    PHE: codes.SCT.Edema,
+}
+
+
 def _segment(number: int, value: int) -> hd.seg.SegmentDescription:
-    edema = value == PHE
-    return hd.seg.SegmentDescription(
+    segment = hd.seg.SegmentDescription(
         segment_number=number, segment_label=LABELS[value],
         segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
-        segmented_property_type=codes.SCT.Edema if edema else codes.SCT.Hemorrhage,
+        segmented_property_type=PROPERTY_TYPES[value],
         algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
         algorithm_identification=hd.AlgorithmIdentificationSequence(
             name="ichseg", version=__version__, family=codes.cid7162.ArtificialIntelligence),
+        display_color=hd.color.CIELabColor.from_string(CLASS_COLOURS[value]),
     )
+    segment.SegmentDescription = DESCRIPTIONS[LABELS[value]]  # DICOM's free-text description of the segment
+    return segment
 
 
 def write_dicom_seg(labels: Volume, source_files: Sequence[str | Path], path: str | Path) -> Path:

@@ -20,10 +20,9 @@ from scipy import ndimage
 
 from ..io import Volume
 from ..io.atomic import atomic_path
-from ..labels import LABELS
+from ..labels import CLASS_COLOURS, LABELS
 from ..preprocess import to_ras, window_hu
 
-CLASS_COLOURS = {1: "#e6194b", 2: "#4363d8", 3: "#ffe119", 4: "#3cb44b", 5: "#f58231", 6: "#911eb4"}
 FILL_ALPHA = 0.28  # translucent enough to see the hyperdense blood beneath the colour
 OUTLINE_PX = 2
 PANEL_PX = 340  # the longer side of a panel's image
