@@ -121,3 +121,30 @@ def test_a_network_outside_ichseg_trains_by_module_and_name(blob_dataset, tmp_pa
         main(["predict", "-i", str(blob_dataset / "imagesTr"), "-o", str(tmp_path / "pred"),
               "--model", str(tmp_path / "run" / "fold_all" / "checkpoint_best.pt")])
     assert "'my_nets:build_tiny' is not a registered network name" in str(stopped.value.code)
+
+
+REGISTERING_PLUGIN = '''
+from monai.networks.nets import UNet
+
+from ichseg.models import MODELS
+
+
+@MODELS.register("site_tiny_unet", description="a site's tiny U-Net", dims=(2, 3),
+                 size_multiple={2: (4, 4), 3: (4, 4, 4)})
+def build(spatial_dims, in_channels, out_channels, **config):
+    return UNet(spatial_dims, in_channels, out_channels, channels=(8, 16, 32), strides=(2, 2), **config)
+'''
+
+
+def test_a_network_its_module_registers_is_stored_by_its_name_and_predicts(blob_dataset, tmp_path, monkeypatch):
+    (tmp_path / "site_nets.py").write_text(REGISTERING_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, _ = _train(blob_dataset, "-o", tmp_path / "run", "--model", "site_nets:build", "--config", "2d",
+                     "--fold", "all", "--max-steps", "2")
+    assert code == 0
+    from ichseg.models.checkpoint import load_checkpoint
+
+    checkpoint = tmp_path / "run" / "fold_all" / "checkpoint_best.pt"
+    assert load_checkpoint(checkpoint)["network"]["model"] == "site_tiny_unet"  # the registered name, not the path
+    assert main(["predict", "-i", str(blob_dataset / "imagesTr" / "blob_000_0000.nii.gz"), "-o", str(tmp_path / "p"),
+                 "--model", str(checkpoint)]) == 0  # its module is imported (here by the run above), so it loads

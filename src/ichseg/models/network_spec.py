@@ -62,11 +62,6 @@ class NetworkSpec:
         object.__setattr__(self, "patch_size", tuple(int(p) for p in self.patch_size))
         object.__setattr__(self, "spacing", tuple(float(s) for s in self.spacing))
 
-    @property
-    def input_slices(self) -> int:
-        """Axial slices the network sees at once (the slice and its neighbours)."""
-        return 2 * self.context_slices + 1
-
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able values (lists, not tuples), as checkpoints and ``bundle.json`` store them."""
         data = asdict(self)

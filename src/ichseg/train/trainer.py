@@ -58,7 +58,8 @@ def network_spec(config: TrainingConfig, configuration: dict, normalization: dic
     (``input_options``, e.g. the HU threshold's channel); the run's own options win.
     """
     dims = 2 if config.configuration == "2d" else 3
-    metadata = MODELS.entry(config.model).metadata
+    entry = MODELS.entry(config.model)  # a module:attr that its module registered resolves to the short name
+    metadata = entry.metadata
     options = dict(config.model_options)
     if "plan_options" in metadata:
         options = {**metadata["plan_options"](configuration, dims), **options}
@@ -76,7 +77,7 @@ def network_spec(config: TrainingConfig, configuration: dict, normalization: dic
         options = {**metadata["input_options"](normalization, config.context_slices), **options}
     in_channels = intensity_channels(normalization) * (2 * config.context_slices + 1)
     return NetworkSpec(
-        model=config.model, options=options, spatial_dims=dims, in_channels=in_channels, out_channels=N_CLASSES,
+        model=entry.name, options=options, spatial_dims=dims, in_channels=in_channels, out_channels=N_CLASSES,
         patch_size=tuple(patch), context_slices=config.context_slices,
         spacing=tuple(float(s) for s in (config.spacing or configuration["spacing"])), normalization=normalization)
 
