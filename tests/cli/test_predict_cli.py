@@ -1,10 +1,11 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ichseg.cli.main import main
-from ichseg.io import Volume, write_nifti
+from ichseg.io import InputError, Volume, write_nifti
 
 
 @pytest.mark.parametrize("trusted", [True, False])
@@ -74,3 +75,31 @@ def test_parts_of_a_cohort_into_one_folder_make_the_whole_run(tiny_bundle, blob_
             tmp_path / "serial" / case / "volumes.json").read_text()
     with pytest.raises(SystemExit, match="--part-id must be in 0..1"):
         main(["predict", "-i", images, "-o", str(tmp_path / "bad"), "--num-parts", "2", "--part-id", "2"])
+
+
+def test_parts_in_separate_folders_merge_into_the_whole_run(tiny_bundle, blob_dataset, tmp_path, capsys):
+    import csv
+
+    images = str(blob_dataset / "imagesTr")
+    for part in ("0", "1"):
+        assert main(["predict", "-i", images, "-o", str(tmp_path / f"part{part}"), "--model", str(tiny_bundle),
+                     "--num-parts", "2", "--part-id", part]) == 0
+    assert main(["predict", "-i", images, "-o", str(tmp_path / "serial"), "--model", str(tiny_bundle)]) == 0
+    assert main(["merge-runs", str(tmp_path / "part0"), str(tmp_path / "part1"), "-o", str(tmp_path / "merged")]) == 0
+    assert "6/6 cases done" in capsys.readouterr().out
+
+    def table(folder):
+        rows = csv.DictReader((tmp_path / folder / "summary.csv").read_text().splitlines())
+        return {row["case"]: {k: v for k, v in row.items() if k != "seconds"} for row in rows}
+
+    assert table("merged") == table("serial")
+    for case in table("serial"):
+        assert (tmp_path / "merged" / case / "volumes.json").read_text() == (
+            tmp_path / "serial" / case / "volumes.json").read_text()
+    record = json.loads((tmp_path / "merged" / "run.json").read_text())
+    assert [Path(r["folder"]).name for r in record["merged_from"]] == ["part0", "part1"] and record["n_done"] == 6
+    with pytest.raises(InputError, match="the parts overlap"):  # the same cases twice
+        from ichseg.infer.merge_runs import merge_runs
+        merge_runs([tmp_path / "part0", tmp_path / "serial"], tmp_path / "bad")
+    assert main(["merge-runs", str(blob_dataset), "-o", str(tmp_path / "bad2")]) == 1  # one line, no traceback
+    assert "no summary.csv" in capsys.readouterr().err

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ichseg.infer.bundle import load_bundle
-from ichseg.infer.output_folder import LOCK_NAME
+from ichseg.infer.output_folder import LOCK_NAME, SUMMARY_COLUMNS
 from ichseg.infer.predictor import Predictor
-from ichseg.infer.run import SUMMARY_COLUMNS, predict_inputs
+from ichseg.infer.run import predict_inputs
 from ichseg.io import Volume, read_volume, write_nifti
 from ichseg.labels import LABELS
 

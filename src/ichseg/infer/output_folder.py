@@ -36,12 +36,16 @@ from pathlib import Path
 
 from ..io import InputError
 from ..io.atomic import write_text_atomic
+from ..labels import LABELS
 
 try:  # POSIX; elsewhere runs into one folder are not serialised
     import fcntl
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
+CLASS_NAMES = [name for value, name in LABELS.items() if value]
+SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" for n in CLASS_NAMES),
+                   "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
 LOCK_NAME = ".ichseg.lock"
 STAGING_MARK = ".tmp-"
 OLD_MARK = ".old-"

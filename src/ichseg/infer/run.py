@@ -25,16 +25,11 @@ from tqdm import tqdm
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
 from ..io.atomic import write_text_atomic
-from ..labels import LABELS
 from ..report import render_preview
 from .inputs import CaseInput, list_case_inputs
-from .output_folder import OutputFolder
+from .output_folder import CLASS_NAMES, SUMMARY_COLUMNS, OutputFolder
 from .predictor import Predictor
 from .segment import segment_volume
-
-CLASS_NAMES = [name for value, name in LABELS.items() if value]
-SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" for n in CLASS_NAMES),
-                   "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
 
 
 def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *, dicom_seg: bool = False,
