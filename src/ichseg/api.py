@@ -25,13 +25,9 @@ from .postprocess import PostprocessConfig
 @lru_cache(maxsize=4)
 def _predictor(models: tuple[str, ...], device: str, tta: bool, fast: bool, postprocessing: PostprocessConfig):
     """Loaded once per setting, so a loop over a cohort does not reload the model."""
-    from .device import resolve_device  # noqa: PLC0415  (torch)
-    from .infer.bundle import load_bundle  # noqa: PLC0415
-    from .infer.predictor import Predictor  # noqa: PLC0415
+    from .infer.predictor import load_predictor  # noqa: PLC0415  (torch: only when a scan is segmented)
 
-    on_cpu = resolve_device(device).type == "cpu"
-    bundles = [load_bundle(name, program=on_cpu) for name in models]
-    return Predictor(bundles, device=device, tta=tta, fast=fast, postprocessing=postprocessing)
+    return load_predictor(models, device=device, tta=tta, fast=fast, postprocessing=postprocessing)
 
 
 def segment(scan: str | Path | Volume, model: str | Sequence[str] = "default", *, device: str = "auto",
@@ -60,9 +56,9 @@ def segment(scan: str | Path | Volume, model: str | Sequence[str] = "default", *
         ichseg.io.InputError: the scan cannot be read (naming it and why).
         ValueError: an unknown or broken model, or bad options.
     """
-    models = (model,) if isinstance(model, str) else tuple(model)
-    if window is not None and models == ("default",):
-        models = ("windowed",)
+    from .infer.predictor import models_for_input  # noqa: PLC0415  (torch: only when a scan is segmented)
+
+    models = models_for_input((model,) if isinstance(model, str) else tuple(model), window)
     if isinstance(scan, Volume):
         volume = Volume(scan.array, scan.affine.copy(), dict(scan.metadata), list(scan.warnings))  # caller's stays
     else:

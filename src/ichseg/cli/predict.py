@@ -39,19 +39,15 @@ def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
-    from ..device import resolve_device  # noqa: PLC0415  (heavy, imported on use)
-    from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
-    from ..infer.predictor import Predictor  # noqa: PLC0415  (heavy, imported on use)
+    from ..infer.predictor import load_predictor, models_for_input  # noqa: PLC0415  (heavy, imported on use)
     postprocessing = postprocessing_config(args)
-    if getattr(args, "window", None) and args.model == ["default"]:  # (ichseg demo has no input options)
-        # 8-bit windowed slices (--window): the model trained to read such exports (MODEL_CARD.md of ich_windowed)
-        args.model = ["windowed"]
+    models = models_for_input(args.model, getattr(args, "window", None))  # (ichseg demo has no input options)
+    if models != tuple(args.model):
         print("ichseg predict: --window given: using the bundled model for windowed slice images (windowed)",
               file=sys.stderr)
     try:
-        on_cpu = resolve_device(args.device).type == "cpu"
-        bundles = [load_bundle(name, program=on_cpu) for name in args.model]
-        return Predictor(bundles, device=args.device, tta=args.tta, fast=args.fast, postprocessing=postprocessing)
+        return load_predictor(models, device=args.device, tta=args.tta, fast=args.fast,
+                              postprocessing=postprocessing)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..labels import LABELS
 from ..stats import bland_altman, concordance_correlation
+from .case import region_values
+from .overlap import compute_overlap_metrics
 
 
 def headline_summary(dice_any: ArrayLike, *, pred_ml: ArrayLike, ref_ml: ArrayLike) -> dict:
@@ -61,10 +64,6 @@ def score_label_maps(cases) -> tuple[dict, list[dict]]:
         The summary (see :func:`headline_summary`, plus ``dice_<type>`` over the cases
         where that type is present or predicted) and the per-case any-hemorrhage values.
     """
-    from ..labels import LABELS  # noqa: PLC0415  (kept out of the module's light imports)
-    from .case import region_values  # noqa: PLC0415
-    from .overlap import compute_overlap_metrics  # noqa: PLC0415
-
     regions = ("any",) + tuple(name for value, name in LABELS.items() if value)  # "any" is blood, not edema
     dice: dict[str, list[float]] = {region: [] for region in regions}
     per_case = []

@@ -23,7 +23,7 @@ from ..models.network_spec import NetworkSpec
 from ..postprocess import PostprocessConfig, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
-from .bundle import SLICE_MULTIPLE, ModelBundle
+from .bundle import SLICE_MULTIPLE, ModelBundle, load_bundle
 from .sliding_window import predict_probabilities
 
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
@@ -171,3 +171,26 @@ class Predictor:
             best[better] = resampled[better]
             labels[better] = value
         return labels
+
+
+def models_for_input(models: Sequence[str], window: Sequence[float] | None) -> tuple[str, ...]:
+    """The models to run: with a display window (8-bit slice exports) and the default model,
+    the bundled model trained to read such exports (``windowed``, see its model card).
+
+    Example:
+        >>> models_for_input(["default"], (40, 80)), models_for_input(["default"], None)
+        (('windowed',), ('default',))
+    """
+    return ("windowed",) if window is not None and tuple(models) == ("default",) else tuple(models)
+
+
+def load_predictor(models: Sequence[str], *, device: str = "auto", tta: bool = False, fast: bool = False,
+                   postprocessing: PostprocessConfig = PostprocessConfig()) -> Predictor:
+    """A Predictor of bundles by name or path; on the CPU a shipped bundle's program is used.
+
+    Raises:
+        KeyError, ValueError: an unknown or broken model, or an unusable device.
+    """
+    on_cpu = resolve_device(device).type == "cpu"
+    bundles = [load_bundle(name, program=on_cpu) for name in models]
+    return Predictor(bundles, device=device, tta=tta, fast=fast, postprocessing=postprocessing)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..preprocess.windowing import resolve_windows
 from .registry import MODELS
 
 DEFAULT_RANGE_HU = (50.0, 90.0)  # acute blood on non-contrast CT; tuned by training
@@ -72,8 +73,6 @@ def channel_to_hu(normalization: dict, context_slices: int) -> dict:
     if normalization.get("scheme") == "ct":
         statistics = normalization["statistics"]
         return {"channel": context_slices, "hu_scale": float(statistics["std"]), "hu_offset": float(statistics["mean"])}
-    from ..preprocess.windowing import resolve_windows  # noqa: PLC0415
-
     windows = resolve_windows(normalization["windows"])
     covering = [k for k, (low, high) in enumerate(windows) if low <= BLOOD_WINDOW_HU[0] and high >= BLOOD_WINDOW_HU[1]]
     width = [high - low for low, high in windows]
