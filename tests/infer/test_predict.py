@@ -35,10 +35,12 @@ def test_output_contract(tmp_path, predictor):
     rows = predict_inputs(source, tmp_path / "out", predictor, progress=False)
     assert rows[0]["status"] == "ok"
     case = tmp_path / "out" / "scan_01"
-    assert sorted(p.name for p in case.iterdir()) == ["preview.png", "segmentation.nii.gz", "volumes.json"]
+    assert sorted(p.name for p in case.iterdir()) == ["preview.png", "segmentation.nii.gz", "viewer.json", "volumes.json"]
     segmentation, image = nib.load(case / "segmentation.nii.gz"), nib.load(source)
     assert segmentation.shape == image.shape and np.allclose(segmentation.affine, image.affine)
     assert segmentation.get_data_dtype() == np.uint8
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "scan_01" in report and json.loads((case / "viewer.json").read_text())["n_slices"] == 8
     volumes = json.loads((case / "volumes.json").read_text())
     assert "any_hemorrhage_ml" in volumes
     for name in CLASSES:
@@ -95,7 +97,7 @@ def test_dicom_seg_of_a_nifti_input_is_a_warning_and_everything_else_is_written(
                           progress=False)
     assert rows[0]["status"] == "ok" and "--dicom-seg needs a DICOM input" in rows[0]["warnings"]
     case = tmp_path / "out" / "a"
-    assert sorted(p.name for p in case.iterdir()) == ["preview.png", "segmentation.nii.gz", "volumes.json"]
+    assert sorted(p.name for p in case.iterdir()) == ["preview.png", "segmentation.nii.gz", "viewer.json", "volumes.json"]
     assert any("segmentation.dcm not written" in w for w in json.loads((case / "volumes.json").read_text())["warnings"])
 
 

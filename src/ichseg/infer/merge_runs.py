@@ -1,5 +1,5 @@
 """Join the output folders of several ``ichseg predict`` runs (the parts of a cohort run
-on machines that did not share a folder) into one: case folders, ``summary.csv``, ``run.json``.
+on machines that did not share a folder) into one: case folders, ``summary.csv``, ``run.json``, ``report.html``.
 
 A case done in one part and failed in another is taken as done; a case done in two parts
 is refused (the parts were not disjoint), naming both folders. Sources are only read;
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..io import InputError
 from ..io.atomic import write_text_atomic
+from ..report import write_report
 from .output_folder import SUMMARY_COLUMNS, OutputFolder
 
 
@@ -66,4 +67,6 @@ def merge_runs(sources: Sequence[str | Path], output: str | Path) -> list[dict]:
     write_text_atomic(Path(output) / "run.json", json.dumps(
         {"merged_from": runs, "n_cases": len(chosen),
          "n_done": sum(row["status"] == "ok" for _, row in chosen.values())}, indent=1) + "\n")
+    with target.locked():
+        write_report(output)
     return table

@@ -1,5 +1,6 @@
 """``predict_inputs``: every case of an input path through the predictor, with the
-output contract in docs/reference/output-folder.md (one folder per case, ``summary.csv``, ``run.json``).
+output contract in docs/reference/output-folder.md (one folder per case, ``summary.csv``, ``run.json``,
+``report.html``).
 
 A case that fails is a row with ``status=error`` and its reason; the others finish. A case
 folder is composed under a temporary name and renamed when complete, so a folder that
@@ -25,7 +26,8 @@ from tqdm import tqdm
 from .. import __version__
 from ..io import InputError, read_volume, write_nifti
 from ..io.atomic import write_text_atomic
-from ..report import render_preview
+from ..report import render_preview, viewer_data, write_report
+from ..report.html_report import VIEWER_NAME
 from .inputs import CaseInput, list_case_inputs
 from .output_folder import CLASS_NAMES, SUMMARY_COLUMNS, OutputFolder
 from .predictor import Predictor
@@ -54,6 +56,7 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype=np.uint8)
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
+        (temporary / VIEWER_NAME).write_text(json.dumps(viewer_data(volume, labels, volumes=volumes)))
         if seg_source:
             from ..io.dicom_seg import write_dicom_seg  # noqa: PLC0415  (highdicom only when asked for)
 
@@ -132,4 +135,6 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
         "total_seconds": round(time.perf_counter() - started, 2),
     }
     write_text_atomic(output / "run.json", json.dumps(run_record, indent=1) + "\n")
+    with folder.locked():  # the report of a shared folder holds every run's cases
+        write_report(output)
     return rows

@@ -41,5 +41,5 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (newlines as given)."""
     with atomic_path(path) as temporary:
-        temporary.write_text(text, newline="")
+        temporary.write_text(text, encoding="utf-8", newline="")
     return Path(path)

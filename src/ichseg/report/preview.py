@@ -63,7 +63,8 @@ def preview_slices(labels: np.ndarray, n_slices: int = 4) -> list[int]:
     return sorted(chosen[:max(MAX_PANELS, n_slices)])
 
 
-def _display(plane: np.ndarray) -> np.ndarray:
+def display_plane(plane: np.ndarray) -> np.ndarray:
+    """An RAS axial plane (x, y) as displayed: rows anterior first, columns patient-right first."""
     return plane.T[::-1, ::-1]  # RAS (x, y) -> rows anterior-first, columns patient-right-first
 
 
@@ -143,8 +144,8 @@ def render_preview(image: Volume, labels: Volume, path: str | Path, *, volumes: 
     low = BRAIN_WINDOW[0] - BRAIN_WINDOW[1] / 2
     panels = []
     for k in slices:
-        grey = window_hu(_display(image_ras.array[:, :, k]).astype(np.float32), low, low + BRAIN_WINDOW[1])
-        plane = _display(labels_ras.array[:, :, k]).astype(np.uint8)
+        grey = window_hu(display_plane(image_ras.array[:, :, k]).astype(np.float32), low, low + BRAIN_WINDOW[1])
+        plane = display_plane(labels_ras.array[:, :, k]).astype(np.uint8)
         # displayed rows run along y, columns along x
         panels.append((k, *_panel(grey, plane, (image_ras.spacing[1], image_ras.spacing[0]))))
     gap, top, bottom = 8, 34, 64
