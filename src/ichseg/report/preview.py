@@ -103,7 +103,8 @@ def _rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float32)
 
 
-def _panel(grey_plane: np.ndarray, label_plane: np.ndarray, spacing: tuple[float, float]) -> tuple[np.ndarray, float]:
+def overlay_panel(grey_plane: np.ndarray, label_plane: np.ndarray, spacing: tuple[float, float]
+                  ) -> tuple[np.ndarray, float]:
     """An RGB uint8 panel (display orientation, square pixels) and its mm per pixel."""
     height_mm, width_mm = grey_plane.shape[0] * spacing[0], grey_plane.shape[1] * spacing[1]
     mm_per_px = max(height_mm, width_mm) / PANEL_PX
@@ -122,7 +123,7 @@ def _panel(grey_plane: np.ndarray, label_plane: np.ndarray, spacing: tuple[float
     return rgb.round().astype(np.uint8), mm_per_px
 
 
-def _text(draw: ImageDraw.ImageDraw, xy, text: str, size: int, *, anchor: str = "la", fill="white") -> None:
+def outlined_text(draw: ImageDraw.ImageDraw, xy, text: str, size: int, *, anchor: str = "la", fill="white") -> None:
     # a dark stroke keeps white letters legible on bone and on air alike
     draw.text(xy, text, font=_font(size), fill=fill, anchor=anchor, stroke_width=2, stroke_fill="black")
 
@@ -147,44 +148,44 @@ def render_preview(image: Volume, labels: Volume, path: str | Path, *, volumes: 
         grey = window_hu(display_plane(image_ras.array[:, :, k]).astype(np.float32), low, low + BRAIN_WINDOW[1])
         plane = display_plane(labels_ras.array[:, :, k]).astype(np.uint8)
         # displayed rows run along y, columns along x
-        panels.append((k, *_panel(grey, plane, (image_ras.spacing[1], image_ras.spacing[0]))))
+        panels.append((k, *overlay_panel(grey, plane, (image_ras.spacing[1], image_ras.spacing[0]))))
     gap, top, bottom = 8, 34, 64
     width = sum(p[1].shape[1] for p in panels) + gap * (len(panels) + 1)
     height = top + max(p[1].shape[0] for p in panels) + 22 + bottom
     canvas = Image.new("RGB", (max(width, 640), height), "black")
     draw = ImageDraw.Draw(canvas)
-    _text(draw, (gap, 8), f"{title}  (research use only, not for diagnosis)", 18)
+    outlined_text(draw, (gap, 8), f"{title}  (research use only, not for diagnosis)", 18)
     x = gap
     for k, rgb, mm_per_px in panels:
         h, w = rgb.shape[:2]
         canvas.paste(Image.fromarray(rgb), (x, top))
-        _text(draw, (x + 4, top + h // 2), "R", 16, anchor="lm")
-        _text(draw, (x + w - 4, top + h // 2), "L", 16, anchor="rm")
-        _text(draw, (x + w // 2, top + 3), "A", 16, anchor="ma")
+        outlined_text(draw, (x + 4, top + h // 2), "R", 16, anchor="lm")
+        outlined_text(draw, (x + w - 4, top + h // 2), "L", 16, anchor="rm")
+        outlined_text(draw, (x + w // 2, top + 3), "A", 16, anchor="ma")
         bar = SCALE_BAR_MM / mm_per_px
         draw.rectangle([x + w - 8 - bar, top + h - 12, x + w - 8, top + h - 8], fill="white", outline="black")
-        _text(draw, (x + w - 8 - bar / 2, top + h - 14), "5 cm", 14, anchor="md")
+        outlined_text(draw, (x + w - 8 - bar / 2, top + h - 14), "5 cm", 14, anchor="md")
         number, total = input_image_number(image, image_ras, k)
-        _text(draw, (x + w // 2, top + h + 4), f"image {number} of {total}", 16, anchor="ma")
+        outlined_text(draw, (x + w // 2, top + h + 4), f"image {number} of {total}", 16, anchor="ma")
         x += w + gap
     legend_y = height - bottom + 8
     found = [(value, (volumes or {}).get(name, {}).get("volume_ml")) for value, name in LABELS.items() if value]
     found = [(value, ml) for value, ml in found if ml]
     x = gap
     if not found:
-        _text(draw, (x, legend_y), "no hemorrhage found", 18)
+        outlined_text(draw, (x, legend_y), "no hemorrhage found", 18)
     for value, ml in found:
         draw.rectangle([x, legend_y + 2, x + 16, legend_y + 18], fill=CLASS_COLOURS[value], outline="white")
         label = f"{LABELS[value]} {ml:.1f} mL"
-        _text(draw, (x + 22, legend_y), label, 18)
+        outlined_text(draw, (x + 22, legend_y), label, 18)
         x += 22 + int(draw.textlength(label, font=_font(18))) + 18
     window = f"brain window W{BRAIN_WINDOW[1]:.0f} L{BRAIN_WINDOW[0]:.0f}"
-    _text(draw, (canvas.width - gap, legend_y), window, 16, anchor="ra", fill="#cccccc")
+    outlined_text(draw, (canvas.width - gap, legend_y), window, 16, anchor="ra", fill="#cccccc")
     warnings = (volumes or {}).get("warnings") or []
     if warnings:
         more = f" (+{len(warnings) - 1} more in volumes.json)" if len(warnings) > 1 else ""
         note = f"warning: {warnings[0]}{more}"
-        _text(draw, (gap, legend_y + 28), note[:160], 15, fill="#ffb347")
+        outlined_text(draw, (gap, legend_y + 28), note[:160], 15, fill="#ffb347")
     with atomic_path(path) as temporary:
         canvas.save(temporary, format="PNG")
     return Path(path)
