@@ -34,7 +34,7 @@ def segment(scan: str | Path | Volume, model: str | Sequence[str] = "default", *
             tta: bool = False, fast: bool = False, postprocessing: PostprocessConfig | None = None,
             series: str | int | None = None, window: tuple[float, float] | None = None,
             spacing: tuple[float, float, float] | None = None, reverse: bool = False,
-            allow_non_ct: bool = False) -> Segmentation:
+            allow_non_ct: bool = False, uncertainty: bool = False) -> Segmentation:
     """Segment and measure one head CT.
 
     Args:
@@ -47,6 +47,8 @@ def segment(scan: str | Path | Volume, model: str | Sequence[str] = "default", *
         tta, fast, postprocessing: as ``ichseg predict``'s options.
         series, window, spacing, reverse, allow_non_ct: as the input options of the CLI
             (``--series``, ``--window``, ``--spacing``, ``--reverse``, ``--force``).
+        uncertainty: as ``predict --uncertainty`` (TTA on): ``result.uncertainty`` is the
+            uncertainty map and each type in ``volumes`` gets ``volume_interval_ml``.
 
     Returns:
         :class:`~ichseg.infer.segment.Segmentation`: ``labels`` (a Volume on the input's
@@ -64,5 +66,5 @@ def segment(scan: str | Path | Volume, model: str | Sequence[str] = "default", *
     else:
         volume = read_volume(scan, series=series, allow_non_ct=allow_non_ct, window=window, spacing=spacing,
                              reverse=reverse)
-    predictor = _predictor(models, device, tta, fast, postprocessing or PostprocessConfig())
-    return segment_volume(predictor, volume)
+    predictor = _predictor(models, device, tta or uncertainty, fast, postprocessing or PostprocessConfig())
+    return segment_volume(predictor, volume, uncertainty=uncertainty)

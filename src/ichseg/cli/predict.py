@@ -22,6 +22,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                              "(default: default; with --window: windowed)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     parser.add_argument("--tta", action="store_true", help="test-time augmentation: average over mirror flips")
+    parser.add_argument("--uncertainty", action="store_true",
+                        help="write uncertainty.nii.gz and a calibrated volume interval per type (turns on --tta)")
     parser.add_argument("--fast", action="store_true", help="whole-slice windows and nearest label mapping")
     parser.add_argument("--min-component-ml", type=float, default=PostprocessConfig.min_component_ml,
                         help="remove predicted components smaller than this (0: keep all; default %(default)s)")
@@ -46,7 +48,8 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         print("ichseg predict: --window given: using the bundled model for windowed slice images (windowed)",
               file=sys.stderr)
     try:
-        return load_predictor(models, device=args.device, tta=args.tta, fast=args.fast,
+        return load_predictor(models, device=args.device, tta=args.tta or getattr(args, "uncertainty", False),
+                              fast=args.fast,
                               postprocessing=postprocessing)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None
@@ -78,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     OutputFolder(args.output)
     predictor = build_predictor(args)
     rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers,
-                          read_options=read_options(args), num_parts=args.num_parts, part_id=args.part_id)
+                          read_options=read_options(args), num_parts=args.num_parts, part_id=args.part_id,
+                          uncertainty=args.uncertainty)
     failed = [row for row in rows if row["status"] != "ok"]
     for row in rows:
         if row["status"] == "ok":

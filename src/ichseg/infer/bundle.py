@@ -34,11 +34,13 @@ from safetensors.torch import save_file
 
 from ..models.checkpoint import load_checkpoint
 from ..models.network_spec import NetworkSpec
+from ..quantify.uncertainty import VolumeCalibration
 
 BUNDLED = {"default": "ich_default", "windowed": "ich_windowed"}  # windowed: 8-bit slice exports
 WEIGHTS = "model.safetensors"
 PROGRAM = "model.ts"
 DESCRIPTION = "bundle.json"
+CALIBRATION = "uncertainty.json"  # optional: the volume intervals' calibration (ichseg.quantify.uncertainty)
 SLICE_MULTIPLE = 32  # 2D slices are padded to multiples of this (every registered 2D net accepts it)
 MAX_SLICE_SIZE = 2048
 # SHA-256 of the exported programs shipped in ichseg/resources/models (the only ones ever loaded).
@@ -134,6 +136,7 @@ class ModelBundle:
     network: torch.nn.Module
     description: BundleDescription
     exported: bool = False  # the network is the bundle's TorchScript program (CPU, already in eval mode)
+    calibration: VolumeCalibration | None = None  # for predict --uncertainty's volume intervals
 
     @property
     def spec(self) -> NetworkSpec:
@@ -212,13 +215,14 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
         raise ValueError(f"{folder}: not a model bundle (needs {DESCRIPTION} and {WEIGHTS})")
     description = read_description(folder)
     name = description.name or folder.name
+    calibration = VolumeCalibration.read(folder / CALIBRATION) if (folder / CALIBRATION).is_file() else None
     weights = _read_verified(weights_path, description.sha256)
     if program and description.program_sha256 in TRUSTED_PROGRAMS and hasattr(torch, "jit"):
         trusted = _read_verified(folder / PROGRAM, description.program_sha256)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # torch's deprecation notice; see the module docstring
             scripted = torch.jit.load(io.BytesIO(trusted), map_location="cpu")  # SHA-256 fixed in this file
-        return ModelBundle(name, scripted.eval(), description, exported=True)
+        return ModelBundle(name, scripted.eval(), description, exported=True, calibration=calibration)
     try:
         network = description.network.build()
     except (KeyError, TypeError, ValueError) as error:
@@ -230,7 +234,7 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     except (RuntimeError, ValueError, SafetensorError) as error:
         raise ValueError(f"{weights_path}: weights do not fit the network in {DESCRIPTION} "
                          f"({str(error).splitlines()[0]})") from None
-    return ModelBundle(name, network.eval(), description)
+    return ModelBundle(name, network.eval(), description, calibration=calibration)
 
 
 def export_program(network: torch.nn.Module, spec: NetworkSpec, path: str | Path) -> None:

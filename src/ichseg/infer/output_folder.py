@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover
 
 CLASS_NAMES = [name for value, name in LABELS.items() if value]
 SUMMARY_COLUMNS = ["case", "status", "error", "any_hemorrhage_ml", *(f"{n}_ml" for n in CLASS_NAMES),
-                   "ivh_present", "ich_volume_ge_30ml", "seconds", "warnings", "input"]
+                   "ivh_present", "ich_volume_ge_30ml", "iph_infratentorial", "seconds", "warnings", "input"]
 LOCK_NAME = ".ichseg.lock"
 STAGING_MARK = ".tmp-"
 OLD_MARK = ".old-"

@@ -23,6 +23,7 @@ from ..models.network_spec import NetworkSpec
 from ..postprocess import PostprocessConfig, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
+from ..quantify.uncertainty import VolumeCalibration, entropy_map, uncertain_volumes_ml
 from .bundle import SLICE_MULTIPLE, ModelBundle, load_bundle
 from .sliding_window import predict_probabilities
 
@@ -148,6 +149,36 @@ class Predictor:
     def predict(self, volume: Volume) -> Volume:
         """uint8 labels on ``volume``'s own grid and affine."""
         probabilities, grid = self.probabilities(volume)
+        return self._labels(probabilities, grid, volume)
+
+    def volume_calibration(self) -> tuple[VolumeCalibration | None, str]:
+        """The calibration of the volume intervals for this predictor's settings, or None
+        and why: intervals hold only for the model, TTA and post-processing they were
+        calibrated with."""
+        calibration = self.bundles[0].calibration
+        if len(self.bundles) > 1:
+            return None, "no volume intervals: an ensemble has no calibration of its own"
+        if calibration is None:
+            return None, f"no volume intervals: model {self.bundles[0].name} has no uncertainty calibration"
+        expected = calibration.source.get("postprocessing")
+        if expected is not None and expected != self.postprocessing.to_dict():
+            return None, "no volume intervals: the post-processing differs from the calibrated one"
+        if calibration.source.get("tta") is not None and calibration.source["tta"] != self.tta:
+            return None, "no volume intervals: calibrated with TTA " + ("on" if calibration.source["tta"] else "off")
+        return calibration, ""
+
+    def predict_with_uncertainty(self, volume: Volume) -> tuple[Volume, Volume, list[float]]:
+        """Labels, the uncertainty map (normalised entropy of the probabilities averaged
+        over TTA passes and ensemble members, float32 on ``volume``'s grid) and the
+        uncertain volume per class in mL (see :mod:`ichseg.quantify.uncertainty`)."""
+        probabilities, grid = self.probabilities(volume)
+        uncertain = uncertain_volumes_ml(probabilities, grid.voxel_volume_ml)
+        entropy = resample_to_grid(grid.with_array(entropy_map(probabilities)), volume.shape, volume.affine,
+                                   order=1, cval=0.0).array.astype(np.float32)
+        labels = self._labels(probabilities, grid, volume)
+        return labels, Volume(entropy, volume.affine.copy(), {"format": "ichseg uncertainty"}), uncertain
+
+    def _labels(self, probabilities: torch.Tensor, grid: Volume, volume: Volume) -> Volume:
         winners = winning_classes(probabilities)
         labels = np.zeros(volume.shape, np.uint8)
         box = input_box(grid, winners > 0, volume)

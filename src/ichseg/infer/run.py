@@ -35,7 +35,7 @@ from .segment import segment_volume
 
 
 def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *, dicom_seg: bool = False,
-                 read_options: dict | None = None) -> dict:
+                 read_options: dict | None = None, uncertainty: bool = False) -> dict:
     """Segment, quantify and write one case; returns its ``summary.csv`` row."""
     started = time.perf_counter()
     read_options = read_options or {}
@@ -50,10 +50,12 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         if dicom_seg and not seg_source:  # everything else is still written
             volume.warnings.append("--dicom-seg needs a DICOM input: segmentation.dcm not written "
                                    f"(this input is {volume.metadata.get('format', 'not DICOM')})")
-        result = segment_volume(predictor, volume)
+        result = segment_volume(predictor, volume, uncertainty=uncertainty)
         labels, volumes = result.labels, result.volumes
         temporary = output.staging(case.case)
         write_nifti(labels, temporary / "segmentation.nii.gz", dtype=np.uint8)
+        if result.uncertainty is not None:
+            write_nifti(result.uncertainty, temporary / "uncertainty.nii.gz", dtype=np.float32)
         (temporary / "volumes.json").write_text(json.dumps(volumes, indent=1) + "\n")
         render_preview(volume, labels, temporary / "preview.png", volumes=volumes, title=case.case)
         (temporary / VIEWER_NAME).write_text(json.dumps(viewer_data(volume, labels, volumes=volumes)))
@@ -65,6 +67,7 @@ def predict_case(case: CaseInput, output: OutputFolder, predictor: Predictor, *,
         row.update({"any_hemorrhage_ml": volumes["any_hemorrhage_ml"],
                     **{f"{n}_ml": volumes[n]["volume_ml"] for n in CLASS_NAMES},
                     "ivh_present": volumes["ivh_present"], "ich_volume_ge_30ml": volumes["ich_volume_ge_30ml"],
+                    "iph_infratentorial": volumes["iph_infratentorial"],
                     "warnings": " | ".join(volume.warnings)})
     except InputError as error:
         row.update(status="error", error=str(error))
@@ -92,7 +95,7 @@ def part_of(cases: list, num_parts: int = 1, part_id: int = 0) -> list:
 
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
                    workers: int = 1, progress: bool = True, read_options: dict | None = None,
-                   num_parts: int = 1, part_id: int = 0) -> list[dict]:
+                   num_parts: int = 1, part_id: int = 0, uncertainty: bool = False) -> list[dict]:
     """Run every case of ``input_path`` (or part ``part_id`` of ``num_parts`` of them); write
     case folders, ``summary.csv``, ``run.json``.
 
@@ -110,7 +113,8 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     bar = tqdm(total=len(cases), unit="case", disable=not progress or len(cases) < 2)
 
     def run(case: CaseInput) -> dict:
-        row = predict_case(case, folder, predictor, dicom_seg=dicom_seg, read_options=read_options)
+        row = predict_case(case, folder, predictor, dicom_seg=dicom_seg, read_options=read_options,
+                           uncertainty=uncertainty)
         bar.update(1)
         return row
 
@@ -128,7 +132,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
         "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
                    for b in predictor.bundles],
         "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
-        "dicom_seg": dicom_seg, "workers": workers, "input": str(input_path),
+        "dicom_seg": dicom_seg, "uncertainty": uncertainty, "workers": workers, "input": str(input_path),
         "part": {"num_parts": num_parts, "part_id": part_id},
         "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}
                   for r in rows],

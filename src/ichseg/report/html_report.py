@@ -47,6 +47,8 @@ def _columns() -> list[dict]:
           for name in classes),
         {"key": "ivh_present", "title": "IVH", "kind": "flag", "help": "intraventricular blood present"},
         {"key": "ich_volume_ge_30ml", "title": "IPH ≥30", "kind": "flag", "help": "IPH volume ≥ 30 mL (ICH score)"},
+        {"key": "iph_infratentorial", "title": "infratent.", "kind": "flag",
+         "help": "largest IPH lies in the posterior fossa (ICH score)"},
         {"key": "warnings", "title": "warnings", "kind": "text"},
         {"key": "error", "title": "error", "kind": "text"},
         {"key": "seconds", "title": "s", "kind": "number", "digits": 1, "help": "seconds for this case"},
