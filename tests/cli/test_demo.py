@@ -9,8 +9,8 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert "true mL" in printed and "IPH" in printed
     result = json.loads((tmp_path / "demo.json").read_text())
     case = tmp_path / "ge_head_ct_demo"
-    assert {p.name for p in case.iterdir()} == {"segmentation.nii.gz", "volumes.json", "preview.png"}
-    assert (tmp_path / "summary.csv").exists() and (tmp_path / "run.json").exists()
+    assert {p.name for p in case.iterdir()} == {"segmentation.nii.gz", "volumes.json", "preview.png", "viewer.json"}
+    assert all((tmp_path / name).exists() for name in ("summary.csv", "run.json", "report.html"))
     volumes = result["volumes"]
     assert volumes["IPH"]["true_ml"] > 30 and volumes["IVH"]["true_ml"] > 0
     # the bundled model finds the inserted blood: within 25 % of the true total

@@ -93,6 +93,7 @@ def test_the_pipeline_measures_the_true_growth_and_aligns_the_scans(pair, tmp_pa
     assert json.loads((tmp_path / "out" / "expansion.json").read_text())["change"] == record["change"]
 
 
+@pytest.mark.slow
 def test_the_bundled_model_sees_the_growth(pair, tmp_path):
     """The model's own accuracy (benchmarks/expansion_bench.py has 20 pairs): the growth is
     found and flagged; its size is bounded loosely, by the model's known IPH bias."""

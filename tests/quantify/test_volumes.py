@@ -72,7 +72,8 @@ def test_volumes_json_follows_its_published_schema():
     schema = json.loads((resources.files("ichseg.resources") / "volumes.schema.json").read_text())
     labels = np.zeros((60, 60, 8), np.uint8)
     labels[_ellipsoid(labels.shape, (15, 15, 20), (6, 5, 10))] = 1
-    written = quantify_labels(labels, SPACING) | {"warnings": ["gantry tilt 18.5 degrees: resampled"]}
+    written = quantify_labels(labels, SPACING) | {"iph_infratentorial": False,
+                                                  "warnings": ["gantry tilt 18.5 degrees: resampled"]}
     jsonschema.validate(json.loads(json.dumps(written)), schema)  # what predict writes, as JSON
     broken = json.loads(json.dumps(written))
     broken["IPH"]["volume_ml"] = -1.0

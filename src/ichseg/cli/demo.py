@@ -16,7 +16,7 @@ HELP = "run predict on the shipped GE head CT with inserted hemorrhages of known
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("demo", help=HELP, description=HELP)
     parser.add_argument("-o", "--output", required=True, help="output folder")
-    add_model_options(parser)
+    add_model_options(parser, uncertainty=False)
     parser.set_defaults(run=run)
 
 

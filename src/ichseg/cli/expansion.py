@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("baseline", help="the first scan (DICOM series/study, NIfTI, ...)")
     parser.add_argument("followup", help="the later scan of the same patient")
     parser.add_argument("-o", "--output", required=True, help="output folder")
-    add_model_options(parser)
+    add_model_options(parser, uncertainty=False)
     add_input_options(parser)
     parser.set_defaults(run=run)
 

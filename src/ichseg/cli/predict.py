@@ -16,14 +16,15 @@ HELP = "segment and quantify intracranial hemorrhage (NIfTI, DICOM series/study,
 SOME_CASES_FAILED = 3
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
+def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = True) -> None:
     parser.add_argument("--model", nargs="+", default=["default"], metavar="BUNDLE",
                         help="bundled model name (default, windowed) or bundle folder(s); several = an ensemble "
                              "(default: default; with --window: windowed)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
     parser.add_argument("--tta", action="store_true", help="test-time augmentation: average over mirror flips")
-    parser.add_argument("--uncertainty", action="store_true",
-                        help="write uncertainty.nii.gz and a calibrated volume interval per type (turns on --tta)")
+    if uncertainty:
+        parser.add_argument("--uncertainty", action="store_true",
+                            help="write uncertainty.nii.gz and a calibrated volume interval per type (turns on --tta)")
     parser.add_argument("--fast", action="store_true", help="whole-slice windows and nearest label mapping")
     parser.add_argument("--min-component-ml", type=float, default=PostprocessConfig.min_component_ml,
                         help="remove predicted components smaller than this (0: keep all; default %(default)s)")
@@ -62,6 +63,11 @@ def add_parser(subparsers) -> None:
     add_model_options(parser)
     parser.add_argument("--dicom-seg", action="store_true", help="also write segmentation.dcm (DICOM inputs)")
     parser.add_argument("--workers", type=int, default=1, help="cases processed in parallel (default 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="spread the cases over a Dask distributed cluster (e.g. tcp://host:8786); OUT must be "
+                             "writable by every worker")
+    parser.add_argument("--dask-workers", type=int, metavar="N",
+                        help="start a local Dask cluster of N worker processes for this run")
     parser.add_argument("--num-parts", type=int, default=1,
                         help="split the cases into this many parts (one per machine or process; default 1)")
     parser.add_argument("--part-id", type=int, default=0,
@@ -79,10 +85,42 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise SystemExit(f"ichseg predict: {error}") from None
     OutputFolder(args.output)
-    predictor = build_predictor(args)
-    rows = predict_inputs(args.input, args.output, predictor, dicom_seg=args.dicom_seg, workers=args.workers,
-                          read_options=read_options(args), num_parts=args.num_parts, part_id=args.part_id,
-                          uncertainty=args.uncertainty)
+    if args.scheduler or args.dask_workers is not None:
+        rows = _run_on_dask(args)
+    else:
+        rows = predict_inputs(args.input, args.output, build_predictor(args), dicom_seg=args.dicom_seg,
+                              workers=args.workers, read_options=read_options(args), num_parts=args.num_parts,
+                              part_id=args.part_id, uncertainty=args.uncertainty)
+    return _print_rows(rows, args.output)
+
+
+def _run_on_dask(args: argparse.Namespace) -> list[dict]:
+    from ..infer.bundle import load_bundle  # noqa: PLC0415  (heavy, imported on use)
+    from ..infer.dask_run import predict_inputs_dask  # noqa: PLC0415
+    from ..infer.predictor import models_for_input  # noqa: PLC0415
+
+    if args.dask_workers is not None and args.dask_workers < 1:
+        raise SystemExit("ichseg predict: --dask-workers must be at least 1")
+    models = models_for_input(args.model, args.window)
+    try:  # a wrong model is refused here, not once per case on every worker
+        for model in models:
+            load_bundle(model)
+    except (KeyError, ValueError) as error:
+        raise SystemExit(f"ichseg predict: {error}") from None
+    try:
+        import distributed  # noqa: F401, PLC0415
+    except ImportError:
+        raise SystemExit("ichseg predict: --scheduler and --dask-workers need Dask distributed: "
+                         "pip install 'ichseg[cluster]'") from None
+    settings = {"models": models, "device": args.device, "tta": args.tta or args.uncertainty, "fast": args.fast,
+                "postprocessing": postprocessing_config(args)}
+    return predict_inputs_dask(args.input, args.output, settings, scheduler=args.scheduler,
+                               n_workers=args.dask_workers or 2, dicom_seg=args.dicom_seg,
+                               read_options=read_options(args), uncertainty=args.uncertainty,
+                               num_parts=args.num_parts, part_id=args.part_id)
+
+
+def _print_rows(rows: list[dict], output: str) -> int:
     failed = [row for row in rows if row["status"] != "ok"]
     for row in rows:
         if row["status"] == "ok":
@@ -91,5 +129,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{row['case']}: warning: {warning}", file=sys.stderr)
         else:
             print(f"{row['case']}: ERROR {row['error']}", file=sys.stderr)
-    print(f"{len(rows) - len(failed)}/{len(rows)} cases done; results in {args.output}")
+    print(f"{len(rows) - len(failed)}/{len(rows)} cases done; results in {output}")
     return SOME_CASES_FAILED if failed else 0

@@ -93,23 +93,57 @@ def part_of(cases: list, num_parts: int = 1, part_id: int = 0) -> list:
     return cases[part_id::num_parts]
 
 
+def cases_of(input_path: str | Path, num_parts: int = 1, part_id: int = 0) -> list[CaseInput]:
+    """The cases of ``input_path`` (part ``part_id`` of ``num_parts``), refusing repeated names."""
+    cases = part_of(list_case_inputs(input_path), num_parts, part_id)
+    names = [c.case for c in cases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(Path(input_path), f"several inputs share the case name(s) {', '.join(duplicates)}")
+    return cases
+
+
+def finish_run(output: str | Path, rows: list[dict], record: dict, started: float) -> None:
+    """Merge ``summary.csv``, write ``run.json`` (``record`` plus the cases and the time)
+    and rebuild ``report.html``."""
+    folder = OutputFolder(output)
+    folder.merge_summary(rows, SUMMARY_COLUMNS)
+    record = record | {
+        "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}
+                  for r in rows],
+        "total_seconds": round(time.perf_counter() - started, 2),
+    }
+    write_text_atomic(Path(output) / "run.json", json.dumps(record, indent=1) + "\n")
+    with folder.locked():  # the report of a shared folder holds every run's cases
+        write_report(output)
+
+
+def run_record(predictor_settings: dict, **options) -> dict:
+    """What ``run.json`` says of the software and the options (the cases are added at the end)."""
+    return {"ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
+            "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
+            **predictor_settings, **options}
+
+
+def predictor_record(predictor: Predictor) -> dict:
+    return {"device": str(predictor.device), "threads": torch.get_num_threads(),
+            "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
+                       for b in predictor.bundles],
+            "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict()}
+
+
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,
                    workers: int = 1, progress: bool = True, read_options: dict | None = None,
                    num_parts: int = 1, part_id: int = 0, uncertainty: bool = False) -> list[dict]:
     """Run every case of ``input_path`` (or part ``part_id`` of ``num_parts`` of them); write
-    case folders, ``summary.csv``, ``run.json``.
+    case folders, ``summary.csv``, ``run.json``, ``report.html``.
 
     ``read_options`` are passed to :func:`ichseg.io.read_volume` for every case
     (``series``, ``allow_non_ct``, ``window``, ``spacing``, ``reverse``). Parts of one cohort
     may run on several machines into one shared ``output`` (the summary is merged under a lock)."""
     started = time.perf_counter()
-    output = Path(output)
-    cases = part_of(list_case_inputs(input_path), num_parts, part_id)
+    cases = cases_of(input_path, num_parts, part_id)
     folder = OutputFolder(output)
-    names = [c.case for c in cases]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise InputError(Path(input_path), f"several inputs share the case name(s) {', '.join(duplicates)}")
     bar = tqdm(total=len(cases), unit="case", disable=not progress or len(cases) < 2)
 
     def run(case: CaseInput) -> dict:
@@ -124,21 +158,7 @@ def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predic
     else:
         rows = [run(case) for case in cases]
     bar.close()
-    folder.merge_summary(rows, SUMMARY_COLUMNS)
-    run_record = {
-        "ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
-        "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
-        "device": str(predictor.device), "threads": torch.get_num_threads(),
-        "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
-                   for b in predictor.bundles],
-        "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict(),
-        "dicom_seg": dicom_seg, "uncertainty": uncertainty, "workers": workers, "input": str(input_path),
-        "part": {"num_parts": num_parts, "part_id": part_id},
-        "cases": [{"case": r["case"], "input": r["input"], "status": r["status"], "seconds": r["seconds"]}
-                  for r in rows],
-        "total_seconds": round(time.perf_counter() - started, 2),
-    }
-    write_text_atomic(output / "run.json", json.dumps(run_record, indent=1) + "\n")
-    with folder.locked():  # the report of a shared folder holds every run's cases
-        write_report(output)
+    finish_run(output, rows, run_record(predictor_record(predictor), dicom_seg=dicom_seg, uncertainty=uncertainty,
+                                        workers=workers, input=str(input_path),
+                                        part={"num_parts": num_parts, "part_id": part_id}), started)
     return rows
