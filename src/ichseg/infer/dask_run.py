@@ -46,6 +46,12 @@ def _worker_predictor(models: tuple[str, ...], device: str, tta: bool, fast: boo
     return predictor
 
 
+def _peak_rss_mb() -> float:
+    import resource  # noqa: PLC0415  (POSIX)
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _run_case(case: CaseInput, output: str, settings: dict, options: dict) -> dict:
     """A worker's task: one case, written into ``output``; returns its summary row."""
     predictor = _worker_predictor(tuple(settings["models"]), settings["device"], settings["tta"], settings["fast"],
@@ -94,6 +100,10 @@ def predict_inputs_dask(input_path: str | Path, output: str | Path, settings: di
                              "seconds": 0.0})
             bar.update(1)
         bar.close()
+        try:
+            peaks = sorted(client.run(_peak_rss_mb).values())  # of the workers alive now
+        except Exception:  # noqa: BLE001  (a statistic; a closing cluster may not answer)
+            peaks = []
     finally:
         client.close()
         if cluster is not None:
@@ -106,7 +116,8 @@ def predict_inputs_dask(input_path: str | Path, output: str | Path, settings: di
     finish_run(output, rows, run_record(record, dicom_seg=dicom_seg, uncertainty=uncertainty,
                                         dask={"scheduler": scheduler or f"local cluster, {n_workers} workers",
                                               "worker_pids": sorted({r.get("worker_pid") for r in rows
-                                                                     if r.get("worker_pid")})},
+                                                                     if r.get("worker_pid")}),
+                                              "worker_peak_rss_mb": peaks},
                                         input=str(input_path), part={"num_parts": num_parts, "part_id": part_id}),
                started)
     return rows
