@@ -12,7 +12,7 @@ from ichseg.io import Volume
 from ichseg.labels import CLASS_COLOURS
 from ichseg.report import viewer_data, write_report
 from ichseg.report.html_report import report_data
-from ichseg.report.viewer_data import MAX_SLICES, code_to_hu_table, hu_to_code
+from ichseg.report.viewer_slices import MAX_SLICES, code_to_hu_table, hu_to_code
 
 
 def _head(shape=(150, 170, 12), spacing=(1.2, 1.2, 5.0)):

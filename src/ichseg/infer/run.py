@@ -126,6 +126,7 @@ def run_record(predictor_settings: dict, **options) -> dict:
 
 
 def predictor_record(predictor: Predictor) -> dict:
+    """The device, threads, models (with checksums) and options of a loaded predictor."""
     return {"device": str(predictor.device), "threads": torch.get_num_threads(),
             "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
                        for b in predictor.bundles],

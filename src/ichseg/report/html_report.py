@@ -27,7 +27,7 @@ from .. import __version__
 from ..io import InputError
 from ..io.atomic import write_text_atomic
 from ..labels import CLASS_COLOURS, LABELS
-from .viewer_data import code_to_hu_table
+from .viewer_slices import code_to_hu_table
 
 REPORT_NAME = "report.html"
 VIEWER_NAME = "viewer.json"

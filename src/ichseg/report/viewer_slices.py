@@ -3,7 +3,7 @@ enough that a 200-case report stays one file you can e-mail.
 
 Every axial slice (RAS, radiological display: patient's right on the left, anterior up)
 is area-averaged to at most :data:`VIEWER_PX` pixels on its longer side and stored as
-one 8-bit *code* per pixel in a lossless WebP mosaic. The codes are HU on a piecewise scale
+one 8-bit *code* per pixel in a PNG mosaic. The codes are HU on a piecewise scale
 (:data:`HU_CODE_STEPS`): 1 HU per code from -30 to 189 HU, where blood, brain and the
 subdural window live, coarse steps below and above for air and bone, so that the page
 can apply any window (brain, subdural, bone) itself without storing three images. The
@@ -59,11 +59,12 @@ def hu_to_code(hu: np.ndarray) -> np.ndarray:
     return np.where(lower_is_nearer, index - 1, index).astype(np.uint8)
 
 
-def _webp_data_uri(array: np.ndarray) -> str:
-    # lossless: a code is an HU value, so a lossy codec's ringing at the skull would paint fake density
+def _png_data_uri(array: np.ndarray) -> str:
+    # lossless: a code is an HU value, so a lossy codec's ringing at the skull would paint fake density.
+    # PNG at level 6: on the GE head 275 kB in 0.16 s, where lossless WebP took 1.2 s for 254 kB
     buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="WEBP", lossless=True, method=4)
-    return "data:image/webp;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    Image.fromarray(array).save(buffer, format="PNG", compress_level=6)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _head_footprint(hu: np.ndarray) -> np.ndarray:
@@ -121,6 +122,6 @@ def viewer_data(image: Volume, labels: Volume, *, volumes: dict | None = None) -
         "image_numbers": [input_image_number(image, image_ras, k)[0] for k in slices],
         "input_images": image.shape[2],
         "label_counts": counts,  # per shown slice, voxels of classes 1.. (the page starts at the most blood)
-        "grey": _webp_data_uri(grey), "labels": _webp_data_uri(classes),
+        "grey": _png_data_uri(grey), "labels": _png_data_uri(classes),
         "volumes": volumes or {},
     }
