@@ -28,7 +28,7 @@ from ichseg.infer.bundle import PROGRAM, WEIGHTS, sha256_of
 from ichseg.io import Volume, write_nifti
 
 ICHSEG = [sys.executable, "-m", "ichseg"]
-CASE_FILES = ["preview.png", "segmentation.nii.gz", "volumes.json"]
+CASE_FILES = ["preview.png", "segmentation.nii.gz", "viewer.json", "volumes.json"]
 
 
 @pytest.fixture(scope="module")
