@@ -46,7 +46,8 @@ def _columns() -> list[dict]:
         *({"key": f"{name}_ml", "title": name, "kind": "number", "digits": 1, "help": f"{name}, mL"}
           for name in classes),
         {"key": "ivh_present", "title": "IVH present", "kind": "flag", "help": "intraventricular blood present"},
-        {"key": "ich_volume_ge_30ml", "title": "IPH ≥\u00a030\u00a0mL", "kind": "flag", "help": "IPH volume ≥ 30 mL (ICH score)"},
+        {"key": "ich_volume_ge_30ml", "title": "IPH ≥\u00a030\u00a0mL", "kind": "flag",
+         "help": "IPH volume ≥ 30 mL (ICH score)"},
         {"key": "iph_infratentorial", "title": "infra­tentorial", "kind": "flag",
          "help": "largest IPH lies in the posterior fossa (ICH score)"},
         {"key": "warnings", "title": "warnings", "kind": "text"},
