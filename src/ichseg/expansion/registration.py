@@ -21,7 +21,7 @@ import SimpleITK as sitk
 from scipy import ndimage
 
 from ..io import Volume
-from ..preprocess.brain_mask import brain_mask, ellipsoid
+from ..preprocess.brain_mask import HEAD_THRESHOLD_HU, brain_mask, ellipsoid
 
 CLIP_HU = (-100.0, 1500.0)
 MASK_GROWTH_MM = 10.0
@@ -57,6 +57,12 @@ def to_sitk(volume: Volume, *, dtype=np.float32) -> sitk.Image:
     return image
 
 
+def _head(volume: Volume) -> sitk.Image:
+    """The head (skin and denser) as a uint8 SimpleITK mask, for the centre-of-mass start."""
+    dense = (np.asarray(volume.array) > HEAD_THRESHOLD_HU).astype(np.uint8)
+    return to_sitk(volume.with_array(dense), dtype=np.uint8)
+
+
 def register_rigid(baseline: Volume, followup: Volume, *, progress=None) -> RigidTransform:
     """The rigid transform that aligns ``followup`` to ``baseline`` (see the module docstring).
 
@@ -71,9 +77,7 @@ def register_rigid(baseline: Volume, followup: Volume, *, progress=None) -> Rigi
     fixed = to_sitk(baseline.with_array(np.clip(baseline.array, *CLIP_HU)))
     moving = to_sitk(followup.with_array(np.clip(followup.array, *CLIP_HU)))
     fixed_mask = to_sitk(baseline.with_array(mask.astype(np.uint8)), dtype=np.uint8)
-    moving_head = to_sitk(followup.with_array((np.asarray(followup.array) > -300).astype(np.uint8)), dtype=np.uint8)
-    fixed_head = to_sitk(baseline.with_array((np.asarray(baseline.array) > -300).astype(np.uint8)), dtype=np.uint8)
-    initial = sitk.CenteredTransformInitializer(fixed_head, moving_head, sitk.Euler3DTransform(),
+    initial = sitk.CenteredTransformInitializer(_head(baseline), _head(followup), sitk.Euler3DTransform(),
                                                 sitk.CenteredTransformInitializerFilter.MOMENTS)
     method = sitk.ImageRegistrationMethod()
     method.SetMetricAsMattesMutualInformation(numberOfHistogramBins=32)

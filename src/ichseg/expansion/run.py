@@ -21,11 +21,11 @@ from .. import __version__
 from ..infer.segment import segment_volume
 from ..io import InputError, Volume, read_volume, write_nifti
 from ..io.atomic import write_text_atomic
+from ..preprocess.brain_mask import HEAD_THRESHOLD_HU
 from .growth import volume_change
 from .picture import render_expansion
 from .registration import register_rigid, resample_to
 
-HEAD_HU = -300.0
 # after a good rigid registration two scans of one head overlap almost entirely
 MIN_HEAD_OVERLAP_DICE = 0.85
 
@@ -64,7 +64,8 @@ def measure_expansion(baseline: str | Path | Volume, followup: str | Path | Volu
     transform = register_rigid(scans[0], scans[1], progress=say)
     image_on_baseline = resample_to(scans[0], scans[1], transform)
     labels_on_baseline = resample_to(scans[0], results[1].labels, transform, labels=True)
-    overlap = _dice(np.asarray(scans[0].array) > HEAD_HU, np.asarray(image_on_baseline.array) > HEAD_HU)
+    overlap = _dice(np.asarray(scans[0].array) > HEAD_THRESHOLD_HU,
+                    np.asarray(image_on_baseline.array) > HEAD_THRESHOLD_HU)
     warnings = [f"baseline: {w}" for w in results[0].warnings] + [f"follow-up: {w}" for w in results[1].warnings]
     if overlap < MIN_HEAD_OVERLAP_DICE:
         warnings.append(f"the registered heads overlap poorly (Dice {overlap:.2f} < {MIN_HEAD_OVERLAP_DICE}): "

@@ -30,12 +30,12 @@ from scipy import ndimage
 from ..io import Volume
 from ..labels import LABELS
 from ..preprocess import to_ras
+from ..preprocess.brain_mask import HEAD_THRESHOLD_HU
 from ..preprocess.crop import bounding_box, crop, margin_in_voxels
 from .preview import display_plane, input_image_number
 
 VIEWER_PX = 144  # across the head: ~1.3 mm per pixel, ~300 kB per 5 mm scan (report size: docs)
 HEAD_MARGIN_MM = 5.0
-HEAD_THRESHOLD_HU = -300.0  # skin and denser
 MAX_SLICES = 64
 FORMAT_VERSION = 1
 # (first code, first HU, HU per code) of each piece; the last code is 255
