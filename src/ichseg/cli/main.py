@@ -8,10 +8,26 @@ import sys
 
 from .. import __version__
 from ..io import InputError
-from . import compare, convert, demo, evaluate, expansion, info, merge_runs, models, plan, predict, report, synth, train
+from . import (
+    benchmark,
+    compare,
+    convert,
+    demo,
+    evaluate,
+    expansion,
+    info,
+    merge_runs,
+    models,
+    plan,
+    predict,
+    report,
+    synth,
+    train,
+)
 
 # Each command module provides add_parser(subparsers); a new command is a new entry.
-COMMANDS = (predict, report, merge_runs, expansion, demo, info, synth, convert, models, plan, train, evaluate, compare)
+COMMANDS = (predict, report, merge_runs, expansion, demo, info, synth, convert, models, plan, train, evaluate, compare,
+            benchmark)
 
 
 def build_parser() -> argparse.ArgumentParser:

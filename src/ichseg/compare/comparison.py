@@ -83,16 +83,18 @@ def compare_models(
     regions: Sequence[str] = ("any",),
     n_resamples: int = 2000,
     seed: int = 0,
+    metrics: Sequence[str] = TABLE_METRICS,
 ) -> dict:
-    """Compare models' metrics tables; returns what ``tests.json`` holds."""
+    """Compare models' metrics tables (``metrics``: the columns of ``results.md``);
+    returns what ``tests.json`` holds."""
     paths = [Path(t) for t in tables]
     labels = model_names(paths, names)
     models = {label: read_metrics_csv(path) for label, path in zip(labels, paths)}
     out = Path(out_folder)
     out.mkdir(parents=True, exist_ok=True)
-    summaries = {label: summarize(rows, metrics=TABLE_METRICS, n_resamples=n_resamples, seed=seed)
+    summaries = {label: summarize(rows, metrics=tuple(metrics), n_resamples=n_resamples, seed=seed)
                  for label, rows in models.items()}
-    table = results_rows(summaries, TABLE_METRICS, regions)
+    table = results_rows(summaries, metrics, regions)
     _write_csv(out / "results.csv", table)
     (out / "results.md").write_text(to_markdown(table))
 

@@ -58,7 +58,7 @@ class TrainingConfig:
     ema_decay: float | None = None
     amp: bool | None = None
     validate_every: int = 200
-    max_validation_cases: int | None = None
+    max_validation_cases: int | None = None  # None: every validation case; 0: no validation during training
     sliding_window_overlap: float = 0.5
     checkpoint_every: int = 50
     log_every: int = 10

@@ -155,7 +155,7 @@ class SupervisedTrainer:
         initial = initial_weights(config.initial_weights, self.spec) if config.initial_weights else None
         self.train_cases = load_training_cases(train_cases, self.spec.spacing, normalization, cache=cache,
                                                seed=config.seed)
-        val = val_cases[: config.max_validation_cases] if config.max_validation_cases else val_cases
+        val = val_cases if config.max_validation_cases is None else val_cases[: config.max_validation_cases]
         self.val_cases = load_training_cases(val, self.spec.spacing, normalization, cache=cache,
                                              seed=config.seed) if val else []
         self.network = self.spec.build()
