@@ -36,6 +36,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise SystemExit("ichseg benchmark: --workers must be at least 1")
+    if args.workers > 1 or args.scheduler:
+        try:
+            import distributed  # noqa: F401, PLC0415
+        except ImportError:
+            raise SystemExit("ichseg benchmark: --workers above 1 and --scheduler need Dask distributed: "
+                             "pip install 'ichseg[cluster]'") from None
     summary = run_benchmark(args.config, args.output, workers=args.workers, scheduler=args.scheduler,
                             budget_steps=args.budget_steps, threads=args.threads, datasets=dict(args.dataset))
     return 1 if summary["failed"] else 0

@@ -26,7 +26,7 @@ from ... import __version__
 from ...io import InputError, Volume
 from ...io.atomic import atomic_path
 from ...io.case_names import checked_case_name
-from ..dataset_format import CHANNEL_SUFFIX, FILE_ENDING, DatasetWriter, dataset_json
+from ..dataset_format import DatasetWriter, dataset_json
 
 SLICE_LABEL_COLUMNS = ("IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "any")
 BINARY_LABELS = {"background": 0, "hemorrhage": 1}
@@ -173,8 +173,3 @@ class ConversionWriter:
             table = csv.DictWriter(stream, fieldnames=columns)
             table.writeheader()
             table.writerows(rows)
-
-
-def image_file(root: Path, case: str) -> Path:
-    """Where a labelled case's image lies in a dataset folder."""
-    return root / "imagesTr" / f"{case}{CHANNEL_SUFFIX}{FILE_ENDING}"
