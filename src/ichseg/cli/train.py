@@ -41,6 +41,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")
     parser.add_argument("--memory-gb", type=float, default=DEFAULT_MEMORY_GB, help="planning memory budget")
     parser.add_argument("--resume", action="store_true", help="continue from the fold's checkpoint_last.pt")
+    parser.add_argument("--unlabelled", help="semi-supervised trainers: a folder of unlabelled NIfTI images (besides "
+                                             "the dataset's imagesUnlabeled/)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     from ..train.experiment import run_training  # noqa: PLC0415  (heavy, imported on use)
     settings = recipe_settings(args.recipe) if args.recipe else {}
     flags = {name: getattr(args, name) for name in ("model", "loss", "trainer", "configuration", "fold", "max_steps",
-                                                    "batch_size", "seed", "num_workers", "initial_weights")}
+                                                    "batch_size", "seed", "num_workers", "initial_weights",
+                                                    "unlabelled")}
     try:
         if args.config_file:
             settings.update(read_config_file(args.config_file))

@@ -62,6 +62,35 @@ class DatasetCase:
     label: Path
 
 
+@dataclass(frozen=True)
+class UnlabelledImage:
+    """One image without a label map (semi-supervised training)."""
+
+    case: str
+    image: Path
+
+
+def list_unlabelled_images(root: str | Path, extra: str | Path | None = None) -> list[UnlabelledImage]:
+    """A dataset folder's ``imagesUnlabeled/`` images, then those of ``extra`` (a folder of
+    NIfTI images, any names), each list sorted by name; none is not an error.
+
+    Raises:
+        InputError: ``extra`` is given but is not a folder, or holds no NIfTI image.
+    """
+    suffix = CHANNEL_SUFFIX + FILE_ENDING
+    folder = Path(root) / "imagesUnlabeled"
+    images = [UnlabelledImage(p.name[: -len(suffix)], p) for p in sorted(folder.glob(f"*{suffix}"))]
+    if extra is not None:
+        extra = Path(extra)
+        if not extra.is_dir():
+            raise InputError(extra, "the unlabelled images folder does not exist")
+        found = sorted(p for p in extra.iterdir() if p.name.endswith((".nii", ".nii.gz")))
+        if not found:
+            raise InputError(extra, "holds no NIfTI image (.nii, .nii.gz) to learn from")
+        images += [UnlabelledImage(f"extra_{p.name.split('.nii')[0]}", p) for p in found]
+    return images
+
+
 def list_dataset_cases(root: str | Path) -> list[DatasetCase]:
     """The labelled cases of a dataset folder, sorted by case name.
 

@@ -7,6 +7,7 @@ class occurs and how large its components are. Plain JSON.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from scipy import ndimage
 from ..io import read_volume
 from ..labels import LABELS, LESION_CONNECTIVITY
 from ..preprocess import collect_foreground_statistics, to_ras
-from .dataset_format import list_dataset_cases
+from .dataset_format import list_dataset_cases, list_unlabelled_images
 
 
 def case_fingerprint(case: str, image, labels) -> dict:
@@ -34,6 +35,15 @@ def case_fingerprint(case: str, image, labels) -> dict:
         "class_voxels": {name: int(counts[value]) for value, name in LABELS.items()},
         "component_ml": component_ml,
     }
+
+
+def _slice_labelled_cases(dataset: str | Path) -> int:
+    """Cases with rows in the dataset's ``slice_labels.csv`` (0 without one)."""
+    path = Path(dataset) / "slice_labels.csv"
+    if not path.is_file():
+        return 0
+    with open(path, newline="") as stream:
+        return len({row["case"] for row in csv.DictReader(stream) if row.get("case")})
 
 
 def extract_fingerprint(dataset: str | Path, *, seed: int = 1234) -> dict:
@@ -70,6 +80,8 @@ def extract_fingerprint(dataset: str | Path, *, seed: int = 1234) -> dict:
     shapes = np.array([c["shape"] for c in cases])
     return {
         "dataset": str(Path(dataset).resolve().name), "n_cases": n,
+        # the other kinds of data a dataset can hold (semi- and weakly supervised training)
+        "n_unlabelled": len(list_unlabelled_images(dataset)), "n_slice_labelled": _slice_labelled_cases(dataset),
         "median_spacing": np.median(spacings, axis=0).round(5).tolist(),
         "median_shape": np.median(shapes, axis=0).round(1).tolist(),
         "foreground_intensity": statistics.to_dict(), "classes": class_summary, "cases": cases,

@@ -63,6 +63,11 @@ class TrainingConfig:
     checkpoint_every: int = 50
     log_every: int = 10
     num_workers: int = 2
+    # semi-supervised trainers: unlabelled images (the dataset's imagesUnlabeled/ and this folder)
+    unlabelled: str | None = None
+    unlabelled_batch_size: int | None = None  # None: the labelled batch size
+    unsupervised_weight: float | None = None  # None: the trainer's own (its paper's) weight
+    rampup: float = 0.4  # share of max_steps over which the unsupervised weight ramps up (sigmoid)
     seed: int = 0
     fold: int | str = 0
     n_folds: int = 5
@@ -95,6 +100,10 @@ class TrainingConfig:
         for name in ("context_dropout", "export_simulation"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if not 0 <= self.rampup <= 1:
+            raise ValueError(f"rampup is a share of max_steps in [0, 1], got {self.rampup}")
+        if self.unsupervised_weight is not None and self.unsupervised_weight < 0:
+            raise ValueError(f"unsupervised_weight must be >= 0, got {self.unsupervised_weight}")
         if self.ema_decay is not None and not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be 0 or none (no EMA) or below 1 (e.g. 0.999), got {self.ema_decay}")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.dataset_format import DatasetCase
+from ..data.dataset_format import DatasetCase, UnlabelledImage
 from ..data.sampling import TrainingCase
 from ..io import read_volume
 from ..io.atomic import atomic_path
@@ -31,11 +31,11 @@ def preprocessing_key(spacing: Sequence[float], normalization: dict) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
-def source_digest(entry: DatasetCase) -> str:
+def source_digest(entry: DatasetCase | UnlabelledImage) -> str:
     """Content hash of a case's image and label files (a dataset made again in the same folder
     keeps its case names, so the name alone cannot tell a stale cache entry)."""
     digests = []
-    for path in (entry.image, entry.label):
+    for path in (entry.image, entry.label) if isinstance(entry, DatasetCase) else (entry.image,):
         digest = hashlib.blake2b(digest_size=16)  # hashlib.file_digest needs Python 3.11; we support 3.10
         with open(path, "rb") as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
@@ -73,6 +73,29 @@ def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float]
                 with atomic_path(cached) as temporary:  # ranks may race: each writes its own file
                     np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
         cases.append(TrainingCase.build(entry.case, channels, labels, seed=seed + k))
+    return cases
+
+
+def load_unlabelled_cases(entries: Sequence[UnlabelledImage], spacing: Sequence[float], normalization: dict, *,
+                          cache: str | Path | None = None, seed: int = 0) -> list[TrainingCase]:
+    """Prepare unlabelled images as :func:`load_training_cases` does; their labels are all 0
+    (never used as targets) so that the patch samplers draw from them unchanged."""
+    folder = Path(cache) / preprocessing_key(spacing, normalization) / "unlabelled" if cache else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for k, entry in enumerate(entries):
+        cached = folder / f"{entry.case}.npz" if folder else None
+        source = source_digest(entry) if cached else ""
+        stored = _read_cached(cached, source) if cached and cached.exists() else None
+        if stored:
+            channels = stored[0]
+        else:
+            channels = prepare_model_input(read_volume(entry.image), spacing, normalization).channels
+            if cached:
+                with atomic_path(cached) as temporary:
+                    np.savez(temporary, channels=channels, labels=np.zeros(0, np.uint8), source=np.array(source))
+        cases.append(TrainingCase.build(entry.case, channels, np.zeros(channels.shape[1:], np.uint8), seed=seed + k))
     return cases
 
 

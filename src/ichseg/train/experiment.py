@@ -13,7 +13,7 @@ import csv
 import json
 from pathlib import Path
 
-from ..data.dataset_format import list_dataset_cases
+from ..data.dataset_format import list_dataset_cases, list_unlabelled_images
 from ..data.fingerprint import extract_fingerprint
 from ..data.splits import kfold_splits, load_or_create, stratified_split
 from ..io.atomic import write_text_atomic
@@ -119,7 +119,11 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
         trainer_class = TRAINERS.entry(config.trainer).builder
     except KeyError as error:
         raise ValueError(error.args[0]) from None
+    options = {}
+    if getattr(trainer_class, "uses_unlabelled", False):  # the semi-supervised trainers
+        options["unlabelled"] = list_unlabelled_images(dataset, config.unlabelled)
     trainer = trainer_class([entries[c] for c in train_names], [entries[c] for c in val_names], output / folder,
-                            config, plan, context=context, cache=output / "preprocessed", progress=progress)
+                            config, plan, context=context, cache=output / "preprocessed", progress=progress,
+                            **options)
     summary = trainer.fit(resume=resume)
     return {**summary, "output": str(output / folder)}

@@ -44,7 +44,8 @@ from .planner import round_up
 from .run_log import RunLog
 from .samplers import SAMPLERS
 
-TRAINERS = Registry("trainer")
+# the semi-supervised trainers register themselves when a name is first looked up
+TRAINERS = Registry("trainer", providers=("ichseg.train.semi_supervised",))
 N_CLASSES = len(LABELS)
 
 

@@ -1,0 +1,119 @@
+"""What every semi-supervised trainer shares: unlabelled patches drawn beside the labelled
+batch (same determinism as the labelled stream: sample ``i`` fixed by ``(seed, i)``, so a
+resumed run draws what an uninterrupted one would), the ramped-up weight of the
+unsupervised term, and one optimisation step over both terms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from ...data.dataset_format import UnlabelledImage
+from ...data.sampling import PatchSampler, TrainingCase
+from ..data_loading import SampleDataset, build_loader, load_unlabelled_cases
+from ..trainer import SupervisedTrainer
+
+UNLABELLED_SEED_OFFSET = 7919  # the unlabelled stream's seed differs from the labelled one's
+
+
+def sigmoid_rampup(step: int, length: float) -> float:
+    """``exp(-5 (1 - step/length)^2)`` up to ``length`` steps, then 1 (0 ramp: always 1).
+
+    Example:
+        >>> round(sigmoid_rampup(0, 100), 4), round(sigmoid_rampup(50, 100), 3), sigmoid_rampup(100, 100)
+        (0.0067, 0.287, 1.0)
+    """
+    if length <= 0 or step >= length:
+        return 1.0
+    return float(math.exp(-5.0 * (1.0 - step / length) ** 2))
+
+
+def main_output(output, reference: torch.Tensor) -> torch.Tensor:
+    """The full-resolution head of a network's output (deep supervision returns several).
+
+    Example:
+        >>> heads = torch.zeros(2, 3, 7, 8, 8, 4)   # DynUNet in training: (B, heads, C, ...)
+        >>> main_output(heads, torch.zeros(2, 1, 8, 8, 4)).shape
+        torch.Size([2, 7, 8, 8, 4])
+    """
+    if isinstance(output, (list, tuple)):
+        return output[0]
+    if output.ndim == reference.ndim + 1:
+        return output[:, 0]
+    return output
+
+
+def first_rows(output, n: int):
+    """The first ``n`` samples of a network's output (a tensor or a list of heads)."""
+    if isinstance(output, (list, tuple)):
+        return [head[:n] for head in output]
+    return output[:n]
+
+
+class SemiSupervisedTrainer(SupervisedTrainer):
+    """A supervised trainer that also draws unlabelled patches; subclasses give
+    :meth:`unsupervised_loss` (and :attr:`paper_weight`)."""
+
+    uses_unlabelled = True
+    paper_weight = 0.1
+
+    def __init__(self, *args, unlabelled: Sequence[UnlabelledImage] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not unlabelled:
+            raise ValueError(f"the {self.config.trainer} trainer needs unlabelled images: imagesUnlabeled/ in the "
+                             "dataset folder (ichseg synth --unlabeled N) or an 'unlabelled' folder in the config")
+        self.unlabelled_cases = load_unlabelled_cases(unlabelled, self.spec.spacing, self.spec.normalization,
+                                                      cache=kwargs.get("cache"), seed=self.config.seed)
+        self.unlabelled_batch_size = int(self.config.unlabelled_batch_size or self.batch_size)
+        self.weight = (self.paper_weight if self.config.unsupervised_weight is None
+                       else float(self.config.unsupervised_weight))
+        self._unlabelled_batches: Iterator | None = None
+
+    def batches_of(self, cases: Sequence[TrainingCase], foreground_probability: float = 0.0) -> Iterator:
+        """Endless augmented batches of patches of ``cases``, from the current step on (so that a
+        resumed run draws what an uninterrupted one would)."""
+        patch = list(self.training_window) + ([1] if self.spec.spatial_dims == 2 else [])
+        seed = self.config.seed + UNLABELLED_SEED_OFFSET
+        sampler = PatchSampler(cases, patch_size=patch, foreground_probability=foreground_probability,
+                               context_slices=self.spec.context_slices, seed=seed)
+        loader = build_loader(SampleDataset(sampler, self.build_augmentation(), seed), start_step=self.step,
+                              batch_size=self.unlabelled_batch_size, rank=self.context.rank,
+                              world_size=self.context.world_size, num_workers=0, seed=seed)
+        return iter(loader)
+
+    def next_unlabelled(self) -> torch.Tensor:
+        """The unlabelled batch of the current step (augmented like the labelled ones)."""
+        if self._unlabelled_batches is None:  # made at the first step: a resume starts where it stopped
+            self._unlabelled_batches = self.batches_of(self.unlabelled_cases)
+        images, _labels = next(self._unlabelled_batches)
+        return images.to(self.device)
+
+    def ramped_weight(self) -> float:
+        return self.weight * sigmoid_rampup(self.step, self.config.rampup * self.config.max_steps)
+
+    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> float:
+        images, labels = images.to(self.device), labels.to(self.device)
+        unlabelled = self.next_unlabelled()
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, enabled=self.amp):
+            supervised = self.loss(self.model(images), labels)
+            loss = supervised + self.ramped_weight() * self.unsupervised_loss(unlabelled)
+        return self.optimise(loss)
+
+    def optimise(self, loss: torch.Tensor) -> float:
+        """Backward, clip, step the optimiser and schedule, update the EMA; returns the loss."""
+        self.scaler.scale(loss).backward()
+        if self.config.grad_clip:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.schedule.step()
+        if self.ema is not None:
+            self.ema.update_parameters(self.network)
+        return float(loss.detach())

@@ -1,0 +1,29 @@
+"""Interpolation consistency training (Verma et al. 2019): on unlabelled patches the
+student's softmax of a mixup ``l x1 + (1 - l) x2`` is pulled (MSE) towards the same mixup
+of the EMA teacher's softmax of ``x1`` and ``x2``; ``l ~ Beta(a, a)``."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..trainer import TRAINERS
+from .base import main_output
+from .mean_teacher import MeanTeacherTrainer
+
+MIXUP_ALPHA = 0.2
+
+
+@TRAINERS.register("ict", description="semi-supervised: interpolation consistency (mixup of unlabelled patches "
+                                      "vs the EMA teacher's mixed softmax)")
+class InterpolationConsistencyTrainer(MeanTeacherTrainer):
+    paper_weight = 0.1
+
+    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
+        # the share is drawn from (seed, step): a resumed run mixes as an uninterrupted one
+        share = float(np.random.default_rng([self.config.seed, self.step]).beta(MIXUP_ALPHA, MIXUP_ALPHA))
+        partner = unlabelled.roll(1, dims=0)  # each patch with the next (a single patch with itself)
+        mixed = share * unlabelled + (1 - share) * partner
+        target = share * self.teacher_probabilities(unlabelled) + (1 - share) * self.teacher_probabilities(partner)
+        student = torch.softmax(main_output(self.model(mixed), mixed).float(), dim=1)
+        return torch.mean((student - target) ** 2)
