@@ -139,6 +139,10 @@ def test_the_shipped_tables_have_the_papers_rows():
     kok = load_experiment("kok_losses")
     assert {c.loss for c in kok.cells} == {"dice_ce", "tversky", "focal", "focal_tversky", "dice_topk"}
     assert {c.settings["configuration"] for c in kok.cells} == {"2d", "3d"} and kok.ensembles
+    semi = load_experiment("bhsd_semi")
+    assert {c.trainer for c in semi.cells} == {"supervised", "mean_teacher", "cps", "entropy_min", "ict",
+                                               "self_training"}
+    assert semi.datasets["synthetic"]["synth"]["unlabeled"] > 0
     viola = load_experiment("instance_viola")
     assert {c.settings["loss"] for c in viola.cells} == {"dice_focal", "dice_ce"}  # each network's own recipe
 

@@ -109,7 +109,11 @@ def test_cps_trains_two_networks_that_differ(semi_dataset, tmp_path):
     assert all(not torch.equal(a[k], b[k]) for k in a if a[k].is_floating_point() and a[k].numel() > 1)
 
 
-@pytest.mark.parametrize("trainer", SEMI)
+# two of them in the default run; every one in CI's slow run (.ci/run)
+RESUME_CASES = [pytest.param(t, marks=[] if t in ("cps", "mean_teacher") else [pytest.mark.slow]) for t in SEMI]
+
+
+@pytest.mark.parametrize("trainer", RESUME_CASES)
 def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(semi_dataset, tmp_path, trainer, monkeypatch):
     settings = {"trainer": trainer, "max_steps": 6, "augmentation": "nnunet", "rampup": 0.5}
     config = TrainingConfig().merged(FAST | settings)

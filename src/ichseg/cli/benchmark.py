@@ -18,7 +18,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("benchmark", help=HELP, description=HELP + ". A finished cell is never "
                                    "recomputed; rerun the same command to resume an interrupted one.")
     parser.add_argument("config", help="an experiment YAML file, or a shipped one: hemseg200, kok_losses, ctich2d, "
-                                       "instance_viola")
+                                       "instance_viola, bhsd_semi")
     parser.add_argument("-o", "--output", required=True, help="the experiment folder (created; rerun to resume)")
     parser.add_argument("--workers", type=int, default=1,
                         help="cells at once on a local Dask cluster (default 1: in this process)")

@@ -45,11 +45,11 @@ def main_output(output, reference: torch.Tensor) -> torch.Tensor:
     return output
 
 
-def first_rows(output, n: int):
-    """The first ``n`` samples of a network's output (a tensor or a list of heads)."""
+def batch_rows(output, rows: slice):
+    """Some samples of a network's output (a tensor or a list of heads)."""
     if isinstance(output, (list, tuple)):
-        return [head[:n] for head in output]
-    return output[:n]
+        return [head[rows] for head in output]
+    return output[rows]
 
 
 class SemiSupervisedTrainer(SupervisedTrainer):
@@ -93,16 +93,25 @@ class SemiSupervisedTrainer(SupervisedTrainer):
     def ramped_weight(self) -> float:
         return self.weight * sigmoid_rampup(self.step, self.config.rampup * self.config.max_steps)
 
-    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
+    def student_input(self, unlabelled: torch.Tensor) -> torch.Tensor:
+        """What the student sees of the unlabelled batch (noised, mixed, or as it is)."""
+        return unlabelled
+
+    def unsupervised_loss(self, logits: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+        """The unsupervised term from the student's logits of :meth:`student_input`."""
         raise NotImplementedError
 
     def train_step(self, images: torch.Tensor, labels: torch.Tensor) -> float:
         images, labels = images.to(self.device), labels.to(self.device)
         unlabelled = self.next_unlabelled()
+        n = images.shape[0]
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, enabled=self.amp):
-            supervised = self.loss(self.model(images), labels)
-            loss = supervised + self.ramped_weight() * self.unsupervised_loss(unlabelled)
+            # one forward over both batches: DistributedDataParallel allows one forward per backward
+            output = self.model(torch.cat([images, self.student_input(unlabelled)]))
+            supervised = self.loss(batch_rows(output, slice(0, n)), labels)
+            logits = main_output(output, images)[n:].float()
+            loss = supervised + self.ramped_weight() * self.unsupervised_loss(logits, unlabelled)
         return self.optimise(loss)
 
     def optimise(self, loss: torch.Tensor) -> float:

@@ -10,7 +10,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..optim import build_optimizer, build_schedule
 from ..trainer import TRAINERS
-from .base import SemiSupervisedTrainer, first_rows, main_output
+from .base import SemiSupervisedTrainer, batch_rows, main_output
 
 SECOND_NETWORK_SEED_OFFSET = 104729
 
@@ -37,8 +37,8 @@ class CrossPseudoSupervisionTrainer(SemiSupervisedTrainer):
         self.optimizer_b.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, enabled=self.amp):
             out_a, out_b = self.model(both), self.model_b(both)
-            n = images.shape[0]
-            supervised = self.loss(first_rows(out_a, n), labels) + self.loss(first_rows(out_b, n), labels)
+            n = slice(0, images.shape[0])
+            supervised = self.loss(batch_rows(out_a, n), labels) + self.loss(batch_rows(out_b, n), labels)
             logits_a, logits_b = main_output(out_a, both).float(), main_output(out_b, both).float()
             pseudo_a, pseudo_b = logits_a.argmax(1).detach(), logits_b.argmax(1).detach()
             cross = (torch.nn.functional.cross_entropy(logits_a, pseudo_b)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from ..trainer import TRAINERS
-from .base import SemiSupervisedTrainer, main_output
+from .base import SemiSupervisedTrainer
 
 
 def mean_entropy(logits: torch.Tensor) -> torch.Tensor:
@@ -24,5 +24,5 @@ def mean_entropy(logits: torch.Tensor) -> torch.Tensor:
 class EntropyMinimisationTrainer(SemiSupervisedTrainer):
     paper_weight = 0.1
 
-    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
-        return mean_entropy(main_output(self.model(unlabelled), unlabelled))
+    def unsupervised_loss(self, logits: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+        return mean_entropy(logits)

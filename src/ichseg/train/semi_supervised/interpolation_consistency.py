@@ -8,7 +8,6 @@ import numpy as np
 import torch
 
 from ..trainer import TRAINERS
-from .base import main_output
 from .mean_teacher import MeanTeacherTrainer
 
 MIXUP_ALPHA = 0.2
@@ -19,11 +18,16 @@ MIXUP_ALPHA = 0.2
 class InterpolationConsistencyTrainer(MeanTeacherTrainer):
     paper_weight = 0.1
 
-    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
-        # the share is drawn from (seed, step): a resumed run mixes as an uninterrupted one
-        share = float(np.random.default_rng([self.config.seed, self.step]).beta(MIXUP_ALPHA, MIXUP_ALPHA))
-        partner = unlabelled.roll(1, dims=0)  # each patch with the next (a single patch with itself)
-        mixed = share * unlabelled + (1 - share) * partner
-        target = share * self.teacher_probabilities(unlabelled) + (1 - share) * self.teacher_probabilities(partner)
-        student = torch.softmax(main_output(self.model(mixed), mixed).float(), dim=1)
-        return torch.mean((student - target) ** 2)
+    def _share(self) -> float:
+        # drawn from (seed, step): a resumed run mixes as an uninterrupted one
+        return float(np.random.default_rng([self.config.seed, self.step]).beta(MIXUP_ALPHA, MIXUP_ALPHA))
+
+    def student_input(self, unlabelled: torch.Tensor) -> torch.Tensor:
+        share = self._share()
+        return share * unlabelled + (1 - share) * unlabelled.roll(1, dims=0)  # each patch with the next
+
+    def unsupervised_loss(self, logits: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+        share = self._share()
+        target = (share * self.teacher_probabilities(unlabelled)
+                  + (1 - share) * self.teacher_probabilities(unlabelled.roll(1, dims=0)))
+        return torch.mean((torch.softmax(logits, dim=1) - target) ** 2)

@@ -39,8 +39,13 @@ class MeanTeacherTrainer(SemiSupervisedTrainer):
         teacher.train(was_training)
         return probabilities
 
-    def unsupervised_loss(self, unlabelled: torch.Tensor) -> torch.Tensor:
-        generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
-        target = self.teacher_probabilities(noisy(unlabelled, generator))
-        student = torch.softmax(main_output(self.model(noisy(unlabelled, generator)), unlabelled).float(), dim=1)
-        return torch.mean((student - target) ** 2)
+    def _noise_generator(self, which: int) -> torch.Generator:
+        # drawn from (seed, step): a resumed run sees the noise an uninterrupted one saw
+        return torch.Generator().manual_seed((self.config.seed * 1_000_003 + self.step) * 2 + which)
+
+    def student_input(self, unlabelled: torch.Tensor) -> torch.Tensor:
+        return noisy(unlabelled, self._noise_generator(0))
+
+    def unsupervised_loss(self, logits: torch.Tensor, unlabelled: torch.Tensor) -> torch.Tensor:
+        target = self.teacher_probabilities(noisy(unlabelled, self._noise_generator(1)))
+        return torch.mean((torch.softmax(logits, dim=1) - target) ** 2)

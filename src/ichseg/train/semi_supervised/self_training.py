@@ -22,7 +22,7 @@ from ...data.sampling import TrainingCase
 from ...infer.sliding_window import predict_probabilities
 from ...io.atomic import atomic_path
 from ..trainer import TRAINERS
-from .base import SemiSupervisedTrainer
+from .base import SemiSupervisedTrainer, batch_rows
 
 ROUNDS = 3  # the first is supervised only
 KEEP = 0.5  # share of the unlabelled images kept each round
@@ -109,7 +109,11 @@ class SelfTrainingTrainer(SemiSupervisedTrainer):
         pseudo = self.next_pseudo_labelled()
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, enabled=self.amp):
-            loss = self.loss(self.model(images), labels)
-            if pseudo is not None:
-                loss = loss + self.weight * self.loss(self.model(pseudo[0]), pseudo[1])
+            if pseudo is None:
+                loss = self.loss(self.model(images), labels)
+            else:  # one forward over both batches (DistributedDataParallel allows one per backward)
+                n = images.shape[0]
+                output = self.model(torch.cat([images, pseudo[0]]))
+                loss = (self.loss(batch_rows(output, slice(0, n)), labels)
+                        + self.weight * self.loss(batch_rows(output, slice(n, None)), pseudo[1]))
         return self.optimise(loss)
