@@ -167,3 +167,4 @@ def test_a_missing_dataset_folder_is_refused(tmp_path, capsys, blob_dataset):
     code = main(["benchmark", str(config), "-o", str(tmp_path / "out")])
     error = capsys.readouterr().err.strip()
     assert code == 1 and "nowhere" in error and len(error.splitlines()) == 1
+    assert not (tmp_path / "out").exists()

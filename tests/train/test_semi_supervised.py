@@ -5,13 +5,18 @@ uninterrupted run."""
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+import yaml
 
 from blob_dataset import write_blob_dataset
 from ichseg.data.dataset_format import list_dataset_cases, list_unlabelled_images
+from ichseg.io import read_nifti
 from ichseg.models.checkpoint import LAST, load_checkpoint
 from ichseg.train import TrainingConfig, run_training
 from ichseg.train.data_loading import SampleDataset
@@ -159,3 +164,55 @@ def test_self_training_keeps_the_confident_half_each_round(semi_dataset, tmp_pat
 def test_the_rampup_rises_to_the_full_weight():
     values = [sigmoid_rampup(step, 40) for step in range(0, 50, 10)]
     assert values == sorted(values) and values[0] < 0.01 and values[-1] == 1.0
+
+
+@pytest.mark.slow  # two processes each: in CI's slow run (.ci/run)
+@pytest.mark.parametrize("trainer", ["cps", "mean_teacher", "self_training"])
+def test_two_process_gloo_ddp(semi_dataset, tmp_path, trainer):
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(FAST | {"trainer": trainer, "max_steps": 6}))
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531",
+               "-m", "ichseg", "train", str(semi_dataset), "-o", str(tmp_path / "ddp"), "--config-file",
+               str(config_file), "--device", "cpu", "--no-progress"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "ddp" / "fold_0" / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["steps"] == 6
+
+
+@pytest.fixture(scope="module")
+def weak_dataset(semi_dataset, tmp_path_factory):
+    """The semi dataset whose unlabelled images carry slice labels (from their blob labels)."""
+    root = tmp_path_factory.mktemp("weak") / "dataset"
+    shutil.copytree(semi_dataset, root)
+    extra = write_blob_dataset(tmp_path_factory.mktemp("weak_labels") / "dataset", n_cases=4, seed=9)
+    with open(root / "slice_labels.csv", "w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["case", "slice", "IPH", "IVH", "SAH", "SDH", "EDH", "PHE", "any"])
+        writer.writeheader()
+        for entry in list_dataset_cases(extra):
+            labels = np.asarray(read_nifti(entry.label).array)
+            for k in range(labels.shape[2]):
+                present = {name: int((labels[..., k] == value).any()) for name, value in
+                           (("IPH", 1), ("IVH", 2), ("SAH", 3), ("SDH", 4), ("EDH", 5), ("PHE", 6))}
+                writer.writerow({"case": entry.case.replace("blob_", "unlabelled_"), "slice": k, **present,
+                                 "any": int(any(present[n] for n in ("IPH", "IVH", "SAH", "SDH", "EDH")))})
+    return root
+
+
+@pytest.mark.parametrize("trainer", ["entropy_min", "cps"])
+def test_slice_labels_add_a_weak_term(weak_dataset, tmp_path, trainer):
+    runs = {}
+    for weight in (0.0, 1.0):
+        config = TrainingConfig().merged(FAST | {"trainer": trainer, "max_steps": 4, "weak_weight": weight})
+        summary = run_training(weak_dataset, tmp_path / f"w{weight}", config, progress=False)
+        runs[weight] = load_checkpoint(Path(summary["output"]) / LAST)["model"]
+    assert any(not torch.equal(runs[0.0][k], runs[1.0][k]) for k in runs[0.0])  # the term changed the training
+
+
+def test_weak_labels_are_refused_where_they_cannot_apply(weak_dataset, semi_dataset, tmp_path):
+    with pytest.raises(ValueError, match="cannot use slice labels"):
+        run_training(weak_dataset, tmp_path / "ict", TrainingConfig().merged(
+            FAST | {"trainer": "ict", "max_steps": 2, "weak_weight": 1.0}), progress=False)
+    with pytest.raises(ValueError, match="no unlabelled image has rows in slice_labels.csv"):
+        run_training(semi_dataset, tmp_path / "none", TrainingConfig().merged(
+            FAST | {"trainer": "entropy_min", "max_steps": 2, "weak_weight": 1.0}), progress=False)

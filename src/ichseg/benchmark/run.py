@@ -24,6 +24,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..compare.comparison import TABLE_METRICS, compare_models
+from ..data.dataset_format import list_dataset_cases
 from ..io import InputError
 from .cells import DONE, run_cell, run_ensemble
 from .datasets import prepare_dataset
@@ -220,6 +221,9 @@ def run_benchmark(config: str | Path, out: str | Path, *, workers: int = 1, sche
     started = time.perf_counter()
     out = Path(out)
     experiment = load_experiment(config, datasets=datasets, budget_steps=budget_steps)
+    for value in experiment.datasets.values():
+        if isinstance(value, str):
+            list_dataset_cases(value)  # a folder that is not a dataset is refused before OUT is touched
     _check_output(out, _record(experiment))
     threads = threads or max(1, _cores() // max(1, workers))
     prepared = {name: prepare_dataset(name, value, out, experiment.split, log=log)

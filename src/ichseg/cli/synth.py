@@ -20,6 +20,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--spacing", type=float, help="in-plane pixel size in mm (default: drawn 0.43-1.0)")
     parser.add_argument("--slice-thickness", type=float, help="slice thickness in mm (default: drawn 2.5-7)")
     parser.add_argument("--unlabeled", type=int, default=0, help="additional unlabelled cases")
+    parser.add_argument("--weak", type=int, default=0,
+                        help="additional slice-labelled cases (unlabelled images + their rows in slice_labels.csv)")
     parser.add_argument("--base", nargs="+", default=[], metavar="PATH",
                         help="real head CT(s) (DICOM folder or NIfTI) to insert hemorrhages into")
     parser.add_argument("--base-fraction", type=float, default=0.5, help="share of cases built on --base scans")
@@ -48,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     config = SynthConfig(types=types, negative_fraction=args.negatives, pixel_mm=args.spacing,
                          slice_mm=args.slice_thickness, shape_bank=bank)
     report = lambda done, total: print(f"\r{done}/{total} cases", end="", file=sys.stderr)  # noqa: E731
-    generate_dataset(args.output, args.cases, args.seed, config, n_unlabeled=args.unlabeled, bases=args.base,
-                     base_fraction=args.base_fraction, progress=report)
+    generate_dataset(args.output, args.cases, args.seed, config, n_unlabeled=args.unlabeled, n_weak=args.weak,
+                     bases=args.base, base_fraction=args.base_fraction, progress=report)
     print(file=sys.stderr)
-    print(f"wrote {args.cases} labelled + {args.unlabeled} unlabelled cases to {args.output}")
+    print(f"wrote {args.cases} labelled + {args.unlabeled} unlabelled + {args.weak} slice-labelled cases to "
+          f"{args.output}")
     return 0

@@ -68,6 +68,7 @@ class TrainingConfig:
     unlabelled_batch_size: int | None = None  # None: the labelled batch size
     unsupervised_weight: float | None = None  # None: the trainer's own (its paper's) weight
     rampup: float = 0.4  # share of max_steps over which the unsupervised weight ramps up (sigmoid)
+    weak_weight: float = 0.0  # > 0: slice labels of unlabelled images (slice_labels.csv) add a weak term
     seed: int = 0
     fold: int | str = 0
     n_folds: int = 5
@@ -102,6 +103,8 @@ class TrainingConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if not 0 <= self.rampup <= 1:
             raise ValueError(f"rampup is a share of max_steps in [0, 1], got {self.rampup}")
+        if self.weak_weight < 0:
+            raise ValueError(f"weak_weight must be >= 0, got {self.weak_weight}")
         if self.unsupervised_weight is not None and self.unsupervised_weight < 0:
             raise ValueError(f"unsupervised_weight must be >= 0, got {self.unsupervised_weight}")
         if self.ema_decay is not None and not 0 <= self.ema_decay < 1:

@@ -77,25 +77,34 @@ def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float]
 
 
 def load_unlabelled_cases(entries: Sequence[UnlabelledImage], spacing: Sequence[float], normalization: dict, *,
-                          cache: str | Path | None = None, seed: int = 0) -> list[TrainingCase]:
-    """Prepare unlabelled images as :func:`load_training_cases` does; their labels are all 0
-    (never used as targets) so that the patch samplers draw from them unchanged."""
+                          cache: str | Path | None = None, seed: int = 0,
+                          slice_codes: dict[str, dict[int, int]] | None = None) -> list[TrainingCase]:
+    """Prepare unlabelled images as :func:`load_training_cases` does. Their label maps hold
+    the codes of their slice labels where ``slice_codes`` has them (see
+    :mod:`ichseg.train.weak_labels`; never used as class targets), else 0."""
+    from .weak_labels import slice_code_volume  # noqa: PLC0415  (torch-side module; avoids a cycle)
+
     folder = Path(cache) / preprocessing_key(spacing, normalization) / "unlabelled" if cache else None
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
     cases = []
     for k, entry in enumerate(entries):
+        codes = (slice_codes or {}).get(entry.case)
         cached = folder / f"{entry.case}.npz" if folder else None
-        source = source_digest(entry) if cached else ""
+        source = (source_digest(entry) + (":" + json.dumps(sorted(codes.items())) if codes else "")) if cached else ""
         stored = _read_cached(cached, source) if cached and cached.exists() else None
         if stored:
-            channels = stored[0]
+            channels, labels = stored
         else:
-            channels = prepare_model_input(read_volume(entry.image), spacing, normalization).channels
+            image = read_volume(entry.image)
+            prepared = prepare_model_input(image, spacing, normalization,
+                                           slice_code_volume(image, codes) if codes else None)
+            channels = prepared.channels
+            labels = prepared.labels if prepared.labels is not None else np.zeros(channels.shape[1:], np.uint8)
             if cached:
                 with atomic_path(cached) as temporary:
-                    np.savez(temporary, channels=channels, labels=np.zeros(0, np.uint8), source=np.array(source))
-        cases.append(TrainingCase.build(entry.case, channels, np.zeros(channels.shape[1:], np.uint8), seed=seed + k))
+                    np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
+        cases.append(TrainingCase.build(entry.case, channels, labels.astype(np.uint8), seed=seed + k))
     return cases
 
 

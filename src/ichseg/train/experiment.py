@@ -23,6 +23,7 @@ from .distributed import DistributedContext
 from .plan import Plan
 from .planner import DEFAULT_MEMORY_GB, make_plan
 from .trainer import TRAINERS
+from .weak_labels import read_slice_codes
 
 
 def plan_dataset(dataset: str | Path, plan_path: str | Path, *, fingerprint_path: str | Path | None = None,
@@ -119,9 +120,11 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
         trainer_class = TRAINERS.entry(config.trainer).builder
     except KeyError as error:
         raise ValueError(error.args[0]) from None
-    options = {}
+    options: dict = {}
     if getattr(trainer_class, "uses_unlabelled", False):  # the semi-supervised trainers
         options["unlabelled"] = list_unlabelled_images(dataset, config.unlabelled)
+        if config.weak_weight:
+            options["slice_codes"] = read_slice_codes(Path(dataset) / "slice_labels.csv")
     trainer = trainer_class([entries[c] for c in train_names], [entries[c] for c in val_names], output / folder,
                             config, plan, context=context, cache=output / "preprocessed", progress=progress,
                             **options)

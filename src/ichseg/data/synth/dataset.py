@@ -45,9 +45,11 @@ def slice_rows(case_id: str, labels: np.ndarray) -> list[dict]:
 
 
 def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig | None = None, *,
-                     n_unlabeled: int = 0, bases: Sequence[str | Path] = (), base_fraction: float = 0.5,
-                     progress=None) -> dict:
-    """Write ``n_cases`` labelled and ``n_unlabeled`` unlabelled cases; returns dataset.json.
+                     n_unlabeled: int = 0, n_weak: int = 0, bases: Sequence[str | Path] = (),
+                     base_fraction: float = 0.5, progress=None) -> dict:
+    """Write ``n_cases`` labelled, ``n_unlabeled`` unlabelled and ``n_weak`` slice-labelled
+    cases (images in ``imagesUnlabeled/``, their slices in ``slice_labels.csv``); returns
+    dataset.json.
 
     Case ``k`` uses seed ``seed * 100003 + k``, so one case can be regenerated alone. With
     ``bases``, a ``base_fraction`` of the cases insert hemorrhages into those real scans
@@ -58,23 +60,25 @@ def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConf
         raise ValueError(f"base_fraction must be in [0, 1], got {base_fraction}")
     writer = DatasetWriter(out)
     rows, slices = [], []
-    for k in range(n_cases + n_unlabeled):
+    total = n_cases + n_unlabeled + n_weak
+    for k in range(total):
         case_seed = seed * 100003 + k
         use_base = bool(bases) and np.random.default_rng([seed, k]).random() < base_fraction
         if use_base:
             case = generate_on_base(case_seed, str(bases[k % len(bases)]), config)
         else:
             case = generate_case(case_seed, config)
-        labelled = k < n_cases
+        kind = "labelled" if k < n_cases else "unlabeled" if k < n_cases + n_unlabeled else "weak"
         case_id = f"synth_{seed:04d}_{k:04d}"
-        if labelled:
+        if kind == "labelled":
             writer.write_labelled(case_id, case.image, case.labels)
-            slices.extend(slice_rows(case_id, case.labels.array))
         else:
             writer.write_unlabeled(case_id, case.image)
-        rows.append(case_row(case_id, case, "labelled" if labelled else "unlabeled"))
+        if kind != "unlabeled":
+            slices.extend(slice_rows(case_id, case.labels.array))
+        rows.append(case_row(case_id, case, kind))
         if progress:
-            progress(k + 1, n_cases + n_unlabeled)
+            progress(k + 1, total)
     root = Path(out)
     for name, table in (("cases.csv", rows), ("slice_labels.csv", slices)):
         if table:
@@ -83,7 +87,7 @@ def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConf
                 writer_csv = csv.DictWriter(stream, fieldnames=columns)
                 writer_csv.writeheader()
                 writer_csv.writerows(table)
-    description = dataset_json(f"ichseg-synth-{seed}", n_cases, n_unlabeled,
+    description = dataset_json(f"ichseg-synth-{seed}", n_cases, n_unlabeled + n_weak,
                                f"synthetic head CT with hemorrhage, ichseg synth seed {seed}")
     writer.write_description(description)
     return description

@@ -14,6 +14,7 @@ from ...data.dataset_format import UnlabelledImage
 from ...data.sampling import PatchSampler, TrainingCase
 from ..data_loading import SampleDataset, build_loader, load_unlabelled_cases
 from ..trainer import SupervisedTrainer
+from ..weak_labels import weak_slice_loss
 
 UNLABELLED_SEED_OFFSET = 7919  # the unlabelled stream's seed differs from the labelled one's
 
@@ -59,13 +60,24 @@ class SemiSupervisedTrainer(SupervisedTrainer):
     uses_unlabelled = True
     paper_weight = 0.1
 
-    def __init__(self, *args, unlabelled: Sequence[UnlabelledImage] = (), **kwargs) -> None:
+    uses_weak_labels = True  # False where the student's view of a patch moves its voxels (mixup)
+
+    def __init__(self, *args, unlabelled: Sequence[UnlabelledImage] = (),
+                 slice_codes: dict[str, dict[int, int]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not unlabelled:
             raise ValueError(f"the {self.config.trainer} trainer needs unlabelled images: imagesUnlabeled/ in the "
                              "dataset folder (ichseg synth --unlabeled N) or an 'unlabelled' folder in the config")
-        self.unlabelled_cases = load_unlabelled_cases(unlabelled, self.spec.spacing, self.spec.normalization,
-                                                      cache=kwargs.get("cache"), seed=self.config.seed)
+        if self.config.weak_weight:
+            if not self.uses_weak_labels:
+                raise ValueError(f"the {self.config.trainer} trainer cannot use slice labels (weak_weight): "
+                                 "its unlabelled patches do not keep their slices")
+            if not any(image.case in (slice_codes or {}) for image in unlabelled):
+                raise ValueError("weak_weight is set but no unlabelled image has rows in slice_labels.csv")
+        self.unlabelled_cases = load_unlabelled_cases(
+            unlabelled, self.spec.spacing, self.spec.normalization, cache=kwargs.get("cache"), seed=self.config.seed,
+            slice_codes=slice_codes if self.config.weak_weight else None)
+        self.unlabelled_codes: torch.Tensor | None = None
         self.unlabelled_batch_size = int(self.config.unlabelled_batch_size or self.batch_size)
         self.weight = (self.paper_weight if self.config.unsupervised_weight is None
                        else float(self.config.unsupervised_weight))
@@ -87,8 +99,15 @@ class SemiSupervisedTrainer(SupervisedTrainer):
         """The unlabelled batch of the current step (augmented like the labelled ones)."""
         if self._unlabelled_batches is None:  # made at the first step: a resume starts where it stopped
             self._unlabelled_batches = self.batches_of(self.unlabelled_cases)
-        images, _labels = next(self._unlabelled_batches)
+        images, codes = next(self._unlabelled_batches)
+        self.unlabelled_codes = codes.to(self.device)  # slice-label codes, for the weak term
         return images.to(self.device)
+
+    def weak_loss(self, logits: torch.Tensor) -> torch.Tensor | float:
+        """The weighted slice-label term on the student's logits of this step's unlabelled batch."""
+        if not self.config.weak_weight or self.unlabelled_codes is None:
+            return 0.0
+        return self.config.weak_weight * weak_slice_loss(logits, self.unlabelled_codes)
 
     def ramped_weight(self) -> float:
         return self.weight * sigmoid_rampup(self.step, self.config.rampup * self.config.max_steps)
@@ -111,7 +130,8 @@ class SemiSupervisedTrainer(SupervisedTrainer):
             output = self.model(torch.cat([images, self.student_input(unlabelled)]))
             supervised = self.loss(batch_rows(output, slice(0, n)), labels)
             logits = main_output(output, images)[n:].float()
-            loss = supervised + self.ramped_weight() * self.unsupervised_loss(logits, unlabelled)
+            unsupervised = self.ramped_weight() * self.unsupervised_loss(logits, unlabelled)
+            loss = supervised + unsupervised + self.weak_loss(logits)
         return self.optimise(loss)
 
     def optimise(self, loss: torch.Tensor) -> float:

@@ -43,7 +43,9 @@ class CrossPseudoSupervisionTrainer(SemiSupervisedTrainer):
             pseudo_a, pseudo_b = logits_a.argmax(1).detach(), logits_b.argmax(1).detach()
             cross = (torch.nn.functional.cross_entropy(logits_a, pseudo_b)
                      + torch.nn.functional.cross_entropy(logits_b, pseudo_a))
-            loss = supervised + self.ramped_weight() * cross
+            n_labelled = images.shape[0]
+            weak = self.weak_loss(logits_a[n_labelled:]) + self.weak_loss(logits_b[n_labelled:])
+            loss = supervised + self.ramped_weight() * cross + weak
         self.scaler.scale(loss).backward()
         for optimizer, network in ((self.optimizer, self.network), (self.optimizer_b, self.network_b)):
             if self.config.grad_clip:

@@ -16,6 +16,7 @@ MIXUP_ALPHA = 0.2
 @TRAINERS.register("ict", description="semi-supervised: interpolation consistency (mixup of unlabelled patches "
                                       "vs the EMA teacher's mixed softmax)")
 class InterpolationConsistencyTrainer(MeanTeacherTrainer):
+    uses_weak_labels = False  # mixup moves voxels between patches
     paper_weight = 0.1
 
     def _share(self) -> float:

@@ -31,6 +31,7 @@ KEEP = 0.5  # share of the unlabelled images kept each round
 @TRAINERS.register("self_training", description="semi-supervised: rounds of pseudo-labelling the unlabelled "
                                                 "images, keeping the most confident half, retraining")
 class SelfTrainingTrainer(SemiSupervisedTrainer):
+    uses_weak_labels = False  # its unlabelled images only get pseudo-labels
     paper_weight = 1.0
 
     def __init__(self, *args, **kwargs) -> None:
