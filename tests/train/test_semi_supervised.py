@@ -69,7 +69,11 @@ def test_the_unlabelled_images_are_listed(semi_dataset, tmp_path):
         list_unlabelled_images(semi_dataset, tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("trainer", SEMI)
+# two of them in the default run; every one in CI's slow run (.ci/run)
+LEARN_CASES = [pytest.param(t, marks=[] if t in ("entropy_min", "mean_teacher") else [pytest.mark.slow]) for t in SEMI]
+
+
+@pytest.mark.parametrize("trainer", LEARN_CASES)
 def test_each_trainer_learns(semi_dataset, tmp_path, trainer):
     config = TrainingConfig().merged(FAST | {"trainer": trainer, "max_steps": 40, "rampup": 0.0})
     summary = run_training(semi_dataset, tmp_path / "run", config, progress=False)
@@ -199,7 +203,7 @@ def weak_dataset(semi_dataset, tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("trainer", ["entropy_min", "cps"])
+@pytest.mark.parametrize("trainer", ["entropy_min", pytest.param("cps", marks=pytest.mark.slow)])
 def test_slice_labels_add_a_weak_term(weak_dataset, tmp_path, trainer):
     runs = {}
     for weight in (0.0, 1.0):

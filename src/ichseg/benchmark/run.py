@@ -59,7 +59,7 @@ def _check_output(out: Path, record: dict) -> None:
 
 
 def _headline(result: dict, out: Path) -> str:
-    """``Dice any 0.61`` of a finished cell, for its progress line."""
+    """``mean Dice(any) 0.610`` of a finished cell, for its progress line."""
     path = out / "cells" / result["key"] / "metrics.csv"
     with open(path, newline="") as stream:
         values = [float(r["dice"]) for r in csv.DictReader(stream) if r["region"] == "any" and r["dice"] != ""]
@@ -88,8 +88,6 @@ def _run_tasks(tasks: list[tuple[str, Callable, tuple]], out: Path, *, workers: 
         for n, (key, function, args) in enumerate(tasks, 1):
             try:
                 result = function(*args)
-            except KeyboardInterrupt:
-                raise
             except Exception as error:  # noqa: BLE001  (a failed cell does not stop the others)
                 report(n, key, None, error)
             else:

@@ -205,6 +205,10 @@ class SupervisedTrainer:
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, enabled=self.amp):
             loss = self.loss(self.model(images), labels)
+        return self.optimise(loss)
+
+    def optimise(self, loss: torch.Tensor) -> float:
+        """Backward, clip, step the optimiser and schedule, update the EMA; returns the loss."""
         self.scaler.scale(loss).backward()
         if self.config.grad_clip:
             self.scaler.unscale_(self.optimizer)

@@ -133,16 +133,3 @@ class SemiSupervisedTrainer(SupervisedTrainer):
             unsupervised = self.ramped_weight() * self.unsupervised_loss(logits, unlabelled)
             loss = supervised + unsupervised + self.weak_loss(logits)
         return self.optimise(loss)
-
-    def optimise(self, loss: torch.Tensor) -> float:
-        """Backward, clip, step the optimiser and schedule, update the EMA; returns the loss."""
-        self.scaler.scale(loss).backward()
-        if self.config.grad_clip:
-            self.scaler.unscale_(self.optimizer)
-            torch.nn.utils.clip_grad_norm_(self.network.parameters(), self.config.grad_clip)
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        self.schedule.step()
-        if self.ema is not None:
-            self.ema.update_parameters(self.network)
-        return float(loss.detach())
