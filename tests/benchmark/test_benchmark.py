@@ -147,6 +147,15 @@ def test_the_shipped_tables_have_the_papers_rows():
     assert {c.settings["loss"] for c in viola.cells} == {"dice_focal", "dice_ce"}  # each network's own recipe
 
 
+@pytest.mark.parametrize("name", shipped_configs())
+def test_every_region_a_shipped_table_scores_is_in_its_synthetic_set(name):
+    experiment = load_experiment(name)
+    regions = set(experiment.compare.get("regions", [])) | set(experiment.evaluation.get("regions", []))
+    for value in experiment.datasets.values():
+        types = set(value["synth"].get("types", ["IPH", "IVH", "SAH", "SDH", "EDH", "PHE"]))
+        assert regions - {"any", "extra-axial"} <= types, f"{name} scores a class its data never has"
+
+
 @pytest.mark.parametrize("change, message", [
     ({"networks": {}}, "no networks to train"),
     ({"losses": ["dice", "no_such_loss"]}, None),
