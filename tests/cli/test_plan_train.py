@@ -93,7 +93,8 @@ def test_trainer_flag_takes_a_registered_name_or_a_class_outside_ichseg(blob_dat
     assert code == 0
     assert (tmp_path / "run" / "fold_all" / "steps.txt").read_text().count("step") == 3
     message, _ = _train(*base, "--trainer", "mean_teacherz")
-    assert message == "ichseg train: unknown trainer 'mean_teacherz'; registered: supervised"
+    assert message == ("ichseg train: unknown trainer 'mean_teacherz'; registered: cps, entropy_min, ict, "
+                       "mean_teacher, self_training, supervised")
 
 
 NETWORK_PLUGIN = '''
