@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from ..data.sampling import TrainingCase
 from ..io import read_volume
 from ..io.atomic import atomic_path
 from ..preprocess.model_input import prepare_model_input
+from .weak_labels import slice_code_volume
 
 
 def preprocessing_key(spacing: Sequence[float], normalization: dict) -> str:
@@ -51,27 +52,40 @@ def _read_cached(cached: Path, source: str) -> tuple[np.ndarray, np.ndarray] | N
         return stored["channels"], stored["labels"]
 
 
+def _cached_or_prepared(cached: Path | None, source: str,
+                        prepare: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(channels, labels)`` from the cache when it was made from ``source``, else prepared and stored."""
+    stored = _read_cached(cached, source) if cached and cached.exists() else None
+    if stored:
+        return stored
+    channels, labels = prepare()
+    if cached:
+        with atomic_path(cached) as temporary:  # ranks may race: each writes its own file
+            np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
+    return channels, labels
+
+
+def _cache_folder(cache: str | Path | None, spacing: Sequence[float], normalization: dict, *parts: str) -> Path | None:
+    folder = Path(cache, preprocessing_key(spacing, normalization), *parts) if cache else None
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float], normalization: dict, *,
                         cache: str | Path | None = None, seed: int = 0) -> list[TrainingCase]:
     """Prepare every case for the model (RAS, spacing, intensities), cached as ``.npz``; a cached
     case whose image or label file has changed since is prepared again."""
-    folder = Path(cache) / preprocessing_key(spacing, normalization) if cache else None
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = _cache_folder(cache, spacing, normalization)
     cases = []
     for k, entry in enumerate(entries):
-        cached = folder / f"{entry.case}.npz" if folder else None
-        source = source_digest(entry) if cached else ""
-        stored = _read_cached(cached, source) if cached and cached.exists() else None
-        if stored:
-            channels, labels = stored
-        else:
+        def prepare(entry: DatasetCase = entry) -> tuple[np.ndarray, np.ndarray]:
             prepared = prepare_model_input(read_volume(entry.image), spacing, normalization, read_volume(entry.label))
             assert prepared.labels is not None  # labels were given
-            channels, labels = prepared.channels, prepared.labels
-            if cached:
-                with atomic_path(cached) as temporary:  # ranks may race: each writes its own file
-                    np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
+            return prepared.channels, prepared.labels
+
+        cached = folder / f"{entry.case}.npz" if folder else None
+        channels, labels = _cached_or_prepared(cached, source_digest(entry) if cached else "", prepare)
         cases.append(TrainingCase.build(entry.case, channels, labels, seed=seed + k))
     return cases
 
@@ -82,28 +96,22 @@ def load_unlabelled_cases(entries: Sequence[UnlabelledImage], spacing: Sequence[
     """Prepare unlabelled images as :func:`load_training_cases` does. Their label maps hold
     the codes of their slice labels where ``slice_codes`` has them (see
     :mod:`ichseg.train.weak_labels`; never used as class targets), else 0."""
-    from .weak_labels import slice_code_volume  # noqa: PLC0415  (torch-side module; avoids a cycle)
-
-    folder = Path(cache) / preprocessing_key(spacing, normalization) / "unlabelled" if cache else None
-    if folder:
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = _cache_folder(cache, spacing, normalization, "unlabelled")
     cases = []
     for k, entry in enumerate(entries):
         codes = (slice_codes or {}).get(entry.case)
-        cached = folder / f"{entry.case}.npz" if folder else None
-        source = (source_digest(entry) + (":" + json.dumps(sorted(codes.items())) if codes else "")) if cached else ""
-        stored = _read_cached(cached, source) if cached and cached.exists() else None
-        if stored:
-            channels, labels = stored
-        else:
+
+        def prepare(entry: UnlabelledImage = entry, codes: dict | None = codes) -> tuple[np.ndarray, np.ndarray]:
             image = read_volume(entry.image)
             prepared = prepare_model_input(image, spacing, normalization,
                                            slice_code_volume(image, codes) if codes else None)
-            channels = prepared.channels
-            labels = prepared.labels if prepared.labels is not None else np.zeros(channels.shape[1:], np.uint8)
-            if cached:
-                with atomic_path(cached) as temporary:
-                    np.savez(temporary, channels=channels, labels=labels, source=np.array(source))
+            labels = prepared.labels if prepared.labels is not None else np.zeros(prepared.channels.shape[1:],
+                                                                                   np.uint8)
+            return prepared.channels, labels
+
+        cached = folder / f"{entry.case}.npz" if folder else None
+        source = source_digest(entry) + (":" + json.dumps(sorted(codes.items())) if codes else "") if cached else ""
+        channels, labels = _cached_or_prepared(cached, source, prepare)
         cases.append(TrainingCase.build(entry.case, channels, labels.astype(np.uint8), seed=seed + k))
     return cases
 
