@@ -162,3 +162,17 @@ def test_cli_synth(tmp_path, capsys):
     assert set(np.unique(label).tolist()) <= {0, SDH}
     with pytest.raises(SystemExit, match="unknown types"):
         main(["synth", "-o", str(tmp_path / "t"), "-n", "1", "--types", "XYZ"])
+
+
+def test_slice_labelled_cases_take_their_own_negative_share(tmp_path):
+    # labelled cases all bleed, slice-labelled ones never: the two shares are separate
+    config = SynthConfig(pixel_mm=2.0, slice_mm=8.0, negative_fraction=0.0, types=("IPH",))
+    generate_dataset(tmp_path, 2, seed=5, config=config, n_weak=3, weak_negative_fraction=1.0)
+    rows = list(csv.DictReader((tmp_path / "cases.csv").read_text().splitlines()))
+    assert [r["split"] for r in rows] == ["labelled"] * 2 + ["weak"] * 3
+    assert all(float(r["any_hemorrhage_ml"]) > 0 for r in rows[:2])
+    assert all(float(r["any_hemorrhage_ml"]) == 0 for r in rows[2:])
+    slices = list(csv.DictReader((tmp_path / "slice_labels.csv").read_text().splitlines()))
+    assert {r["any"] for r in slices if r["case"] == rows[2]["case"]} == {"0"}
+    with pytest.raises(ValueError, match="weak_negative_fraction"):
+        generate_dataset(tmp_path / "bad", 1, seed=5, config=config, n_weak=1, weak_negative_fraction=1.5)

@@ -16,8 +16,8 @@ from ..resources import example_path
 from ..train.config import TrainingConfig
 from ..train.experiment import fold_cases, make_splits, plan_dataset
 
-SYNTH_OPTIONS = {"cases", "seed", "negatives", "types", "unlabeled", "weak", "bases", "base_fraction",
-                 "slice_thickness", "spacing"}
+SYNTH_OPTIONS = {"cases", "seed", "negatives", "types", "unlabeled", "weak", "weak_negatives", "bases",
+                 "base_fraction", "slice_thickness", "spacing"}
 
 
 def _synthetic(folder: Path, options: dict, log) -> Path:
@@ -36,7 +36,7 @@ def _synthetic(folder: Path, options: dict, log) -> Path:
     n = int(options.get("cases", 12))
     log(f"generating {n} synthetic cases (seed {options.get('seed', 0)}) in {folder}")
     generate_dataset(partial, n, int(options.get("seed", 0)), config, n_unlabeled=int(options.get("unlabeled", 0)),
-                     n_weak=int(options.get("weak", 0)),
+                     n_weak=int(options.get("weak", 0)), weak_negative_fraction=options.get("weak_negatives"),
                      bases=bases, base_fraction=float(options.get("base_fraction", 0.5)),
                      progress=lambda done, total: log(f"  case {done}/{total}") if done % 4 == 0 or done == total
                      else None)

@@ -9,6 +9,7 @@ import sys
 from .. import __version__
 from ..io import InputError
 from . import (
+    adapt,
     benchmark,
     compare,
     convert,
@@ -27,7 +28,7 @@ from . import (
 
 # Each command module provides add_parser(subparsers); a new command is a new entry.
 COMMANDS = (predict, report, merge_runs, expansion, demo, info, synth, convert, models, plan, train, evaluate, compare,
-            benchmark)
+            benchmark, adapt)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--unlabeled", type=int, default=0, help="additional unlabelled cases")
     parser.add_argument("--weak", type=int, default=0,
                         help="additional slice-labelled cases (unlabelled images + their rows in slice_labels.csv)")
+    parser.add_argument("--weak-negatives", type=float,
+                        help="fraction of the slice-labelled cases without hemorrhage (default: --negatives)")
     parser.add_argument("--base", nargs="+", default=[], metavar="PATH",
                         help="real head CT(s) (DICOM folder or NIfTI) to insert hemorrhages into")
     parser.add_argument("--base-fraction", type=float, default=0.5, help="share of cases built on --base scans")
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"ichseg synth: unknown types {unknown}; choose from {', '.join(TYPES)}")
     if not 0 <= args.negatives <= 1:
         raise SystemExit("ichseg synth: --negatives must be between 0 and 1")
+    if args.weak_negatives is not None and not 0 <= args.weak_negatives <= 1:
+        raise SystemExit("ichseg synth: --weak-negatives must be between 0 and 1")
     try:
         index, count = (int(v) for v in args.shape_part.split("/"))
         part = (index, count)
@@ -51,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
                          slice_mm=args.slice_thickness, shape_bank=bank)
     report = lambda done, total: print(f"\r{done}/{total} cases", end="", file=sys.stderr)  # noqa: E731
     generate_dataset(args.output, args.cases, args.seed, config, n_unlabeled=args.unlabeled, n_weak=args.weak,
-                     bases=args.base, base_fraction=args.base_fraction, progress=report)
+                     bases=args.base, base_fraction=args.base_fraction, weak_negative_fraction=args.weak_negatives,
+                     progress=report)
     print(file=sys.stderr)
     print(f"wrote {args.cases} labelled + {args.unlabeled} unlabelled + {args.weak} slice-labelled cases to "
           f"{args.output}")

@@ -5,6 +5,7 @@ generator parameter) and ``slice_labels.csv`` (per slice, which types are presen
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,10 +47,14 @@ def slice_rows(case_id: str, labels: np.ndarray) -> list[dict]:
 
 def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConfig | None = None, *,
                      n_unlabeled: int = 0, n_weak: int = 0, bases: Sequence[str | Path] = (),
-                     base_fraction: float = 0.5, progress=None) -> dict:
+                     base_fraction: float = 0.5, weak_negative_fraction: float | None = None,
+                     progress=None) -> dict:
     """Write ``n_cases`` labelled, ``n_unlabeled`` unlabelled and ``n_weak`` slice-labelled
     cases (images in ``imagesUnlabeled/``, their slices in ``slice_labels.csv``); returns
     dataset.json.
+
+    ``weak_negative_fraction`` gives the slice-labelled cases their own share without blood
+    (BHSD's weakly labelled volumes are about half negative); ``None``: the config's.
 
     Case ``k`` uses seed ``seed * 100003 + k``, so one case can be regenerated alone. With
     ``bases``, a ``base_fraction`` of the cases insert hemorrhages into those real scans
@@ -58,17 +63,22 @@ def generate_dataset(out: str | Path, n_cases: int, seed: int, config: SynthConf
     config = config or SynthConfig()
     if not 0 <= base_fraction <= 1:
         raise ValueError(f"base_fraction must be in [0, 1], got {base_fraction}")
+    if weak_negative_fraction is not None and not 0 <= weak_negative_fraction <= 1:
+        raise ValueError(f"weak_negative_fraction must be in [0, 1], got {weak_negative_fraction}")
+    weak_config = (config if weak_negative_fraction is None
+                   else dataclasses.replace(config, negative_fraction=weak_negative_fraction))
     writer = DatasetWriter(out)
     rows, slices = [], []
     total = n_cases + n_unlabeled + n_weak
     for k in range(total):
         case_seed = seed * 100003 + k
         use_base = bool(bases) and np.random.default_rng([seed, k]).random() < base_fraction
-        if use_base:
-            case = generate_on_base(case_seed, str(bases[k % len(bases)]), config)
-        else:
-            case = generate_case(case_seed, config)
         kind = "labelled" if k < n_cases else "unlabeled" if k < n_cases + n_unlabeled else "weak"
+        case_config = weak_config if kind == "weak" else config
+        if use_base:
+            case = generate_on_base(case_seed, str(bases[k % len(bases)]), case_config)
+        else:
+            case = generate_case(case_seed, case_config)
         case_id = f"synth_{seed:04d}_{k:04d}"
         if kind == "labelled":
             writer.write_labelled(case_id, case.image, case.labels)
