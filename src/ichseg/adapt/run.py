@@ -8,7 +8,7 @@ source model (anchor Dice, predictions on the scans), train, score the candidate
 way, then either publish ``OUT`` (bundle, card) or refuse and keep the partial folder with
 the report.
 
-Example (a few steps on the demo scan; real use trains for hundreds)::
+Example (from a shell)::
 
     ichseg adapt -i SITE_SCANS/ -o site_model --steps 300
     ichseg predict -i new_scan.nii.gz -o out --model site_model
@@ -242,6 +242,7 @@ def adapt_bundle(model: str, scans: str | Path, out: str | Path, config: AdaptCo
     log("scoring the adapted model")
     after = _score(candidate, anchor.validation, report_scans, work / "after", log, threads)
     drop = before["mean_anchor_dice"] - after["mean_anchor_dice"]
+    changes = prediction_changes(_label_maps(work / "before", report_scans), _label_maps(work / "after", report_scans))
     record = {
         "source": {"name": source.name, "sha256": source.description.sha256, "path": source_path},
         "trainer": config.trainer, "steps": int(summary.get("steps", config.steps)), "lr": settings.lr,
@@ -251,8 +252,7 @@ def adapt_bundle(model: str, scans: str | Path, out: str | Path, config: AdaptCo
                    "dice_any_before": round(before["mean_anchor_dice"], 4),
                    "dice_any_after": round(after["mean_anchor_dice"], 4), "drop": round(drop, 4),
                    "max_drop": config.max_dice_drop},
-        "predictions": prediction_changes(_label_maps(work / "before", report_scans),
-                                          _label_maps(work / "after", report_scans)),
+        "predictions": changes,
         "accepted": bool(drop <= config.max_dice_drop),
         "seconds": round(time.perf_counter() - started, 1)}
     (work / REPORT).write_text(json.dumps(record, indent=1) + "\n")
@@ -263,8 +263,8 @@ def adapt_bundle(model: str, scans: str | Path, out: str | Path, config: AdaptCo
     _publish(candidate_folder, out, record)
     shutil.rmtree(work)
     log(f"wrote {out}: anchor Dice(any) {before['mean_anchor_dice']:.3f} -> {after['mean_anchor_dice']:.3f}; "
-        f"changed voxels {record['predictions']['changed_voxel_share']:.2%} of all, "
-        f"{record['predictions']['changed_blood_voxel_share']:.1%} of those called blood")
+        f"changed voxels {changes['changed_voxel_share']:.2%} of all, "
+        f"{changes['changed_blood_voxel_share']:.1%} of those called blood")
     return record
 
 
