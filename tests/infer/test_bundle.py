@@ -157,3 +157,25 @@ def test_a_bundle_written_before_versioning_reads_as_version_1():
     description = json.loads((bundled_model_path() / "bundle.json").read_text())
     assert "format_version" not in description  # the shipped bundles predate it
     assert load_bundle("default").description.format_version == 1
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_a_network_that_names_one_module_twice_is_exported_and_loads_back(tmp_path, half):
+    # DynUNet lists its blocks under a second name (deep-supervision skip_layers): the same tensors twice
+    from ichseg.infer.bundle import export_bundle
+    from ichseg.models.network_spec import NetworkSpec
+
+    spec = NetworkSpec(model="dynunet", options={"kernel_size": [[3, 3]] * 4, "strides": [[1, 1]] + [[2, 2]] * 3,
+                                                 "filters": [4, 8, 16, 32]},
+                       spatial_dims=2, in_channels=1, out_channels=7, patch_size=(32, 32),
+                       spacing=(2.0, 2.0, 5.0), normalization={"scheme": "ct"})
+    torch.manual_seed(0)
+    network = spec.build()
+    state = network.state_dict()
+    assert any(a is not b and a.data_ptr() == b.data_ptr() for a in state.values() for b in state.values())
+    export_bundle({"network": spec.to_dict(), "model": state}, tmp_path / "b", name="dyn", training={}, half=half,
+                  program=False)
+    weights = load_bundle(tmp_path / "b").network.state_dict()
+    for name, value in state.items():
+        expected = value.half().float() if half and value.is_floating_point() else value
+        torch.testing.assert_close(weights[name].to(expected.dtype), expected, msg=name)

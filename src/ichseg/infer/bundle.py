@@ -264,7 +264,9 @@ def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: 
     ``use_ema``), with an exported program of a 2D network when ``program``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    weights = {k: (v.half() if half and v.is_floating_point() else v).contiguous()
+    # a copy each: safetensors refuses tensors that share memory, and some networks list one module
+    # under two names (DynUNet's deep-supervision skip_layers); loading fills both names again
+    weights = {k: (v.half() if half and v.is_floating_point() else v).clone(memory_format=torch.contiguous_format)
                for k, v in _checkpoint_weights(checkpoint, use_ema).items()}
     save_file(weights, str(folder / WEIGHTS))
     spec = NetworkSpec.from_dict(checkpoint["network"])
