@@ -59,9 +59,7 @@ NETWORK = {"model": "dynunet", "configuration": "2d", "patch_size": [96, 96], "b
     "kernel_size": [[3, 3], [3, 3], [3, 3], [3, 3]], "strides": [[1, 1], [2, 2], [2, 2], [2, 2]],
     "filters": [8, 16, 32, 64]}}
 TASK2_METHODS = {"supervised": {}, "mean_teacher": {}, "cps": {}, "entropy_min": {}, "ict": {}, "self_training": {}}
-WEAK_WEIGHT = 1.0
-TASK3_METHODS = {"cps_weak": {"trainer": "cps", "weak_weight": WEAK_WEIGHT},
-                 "mean_teacher_weak": {"trainer": "mean_teacher", "weak_weight": WEAK_WEIGHT}}
+TASK3_TRAINERS = ("cps", "mean_teacher")
 GE_BASE = "ge_head_ct"
 DATA_SEED, SHIFT_SEED = 23, 29
 
@@ -124,8 +122,13 @@ def write_split(run: Path, dataset: str, cases: list[str], n_train: int) -> None
     path.write_text(json.dumps(split, indent=1) + "\n")
 
 
-def run_task(name: str, data: Path, methods: dict, args: argparse.Namespace) -> Path:
-    run = args.work / "runs" / name
+def task3_methods(weight: float) -> dict:
+    """Task 3's cells at one weak-term weight (each weight trains in a run folder of its own)."""
+    return {f"{trainer}_weak": {"trainer": trainer, "weak_weight": weight} for trainer in TASK3_TRAINERS}
+
+
+def run_task(name: str, data: Path, methods: dict, args: argparse.Namespace, run_name: str | None = None) -> Path:
+    run = args.work / "runs" / (run_name or name)
     write_split(run, name, labelled_cases(data), args.labelled)
     trainers = {f"{method}_s{seed}": {"trainer": method} | settings | {"seed": seed}
                 for method, settings in methods.items() for seed in args.seeds}
@@ -304,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weak", type=int, default=100, help="slice-labelled cases, about half without blood")
     parser.add_argument("--shift-scans", type=int, default=30, help="unlabelled GE-base scans to adapt on")
     parser.add_argument("--max-dice-drop", type=float, default=0.05)
+    parser.add_argument("--weak-weights", type=float, nargs="+", default=[1.0, 0.1],
+                        help="task3: the slice-label term's weight, one set of cells each")
     parser.add_argument("--threads", type=int, default=max(1, len(os.sched_getaffinity(0))))
     parser.add_argument("--work", type=Path, default=Path("/tmp/ichseg_semi_supervised"))
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/semi_supervised"))
@@ -316,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         f"one 2D nnU-Net-style network (filters 8-64, 96x96 patches at 2x2 mm, 5 mm slices), batch Dice+CE, "
         f"AdamW, {args.steps} steps per cell; seeds {', '.join(map(str, args.seeds))}; Dice(any) per case "
         "averaged over seeds, mean with a bootstrap 95% CI over cases; paired Wilcoxon signed-rank test against "
-        f"supervised-only; weak term weight {WEAK_WEIGHT}.")}
+        f"supervised-only; task3's weak term weights {', '.join(f'{w:g}' for w in args.weak_weights)}.")}
     task2_run = args.work / "runs" / "task2"
     supervised_done = [task2_run / "cells" / "task2" / f"{NETWORK_NAME}__dice_ce__supervised_s{seed}" / "fold_0"
                        / "done.json" for seed in args.seeds]
@@ -326,11 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         found["task2"] = {m: summarise(method_scores(task2_run, "task2", m, args.seeds),
                                        None if m == "supervised" else reference) for m in TASK2_METHODS}
     if "task3" in args.parts:
-        task3_run = run_task("task3", data["task3"], TASK3_METHODS, args)
+        task3_runs = {weight: run_task("task3", data["task3"], task3_methods(weight), args, f"task3_w{weight:g}")
+                      for weight in args.weak_weights}
         if all(path.exists() for path in supervised_done):  # task2 may run in another process
             reference = method_scores(task2_run, "task2", "supervised", args.seeds)
-            found["task3"] = {m: summarise(method_scores(task3_run, "task3", m, args.seeds), reference)
-                              for m in TASK3_METHODS}
+            found["task3"] = {f"{m}_w{weight:g}": summarise(method_scores(run, "task3", m, args.seeds), reference)
+                              for weight, run in task3_runs.items() for m in task3_methods(weight)}
         else:
             log("task3: its supervised reference (task2) is not finished; rerun with --parts task3 after it")
     if "shift" in args.parts:

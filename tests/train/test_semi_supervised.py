@@ -4,9 +4,12 @@ uninterrupted run."""
 
 import csv
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +153,37 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(semi_dataset, t
             continue
         for name, value in expected[key].items():
             assert torch.equal(actual[key][name], value), f"{key}.{name} differs after the resume"
+
+
+@pytest.mark.slow  # a subprocess killed mid-run: in CI's slow run (.ci/run)
+def test_a_killed_cps_run_resumes_to_the_uninterrupted_weights(semi_dataset, tmp_path):
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(FAST | {"trainer": "cps", "max_steps": 24, "checkpoint_every": 4,
+                                                  "augmentation": "nnunet", "rampup": 0.5}))
+
+    def command(output, *extra):
+        return [sys.executable, "-m", "ichseg", "train", str(semi_dataset), "-o", str(output), "--config-file",
+                str(config_file), "--no-progress", *extra]
+
+    subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True)
+    process = subprocess.Popen(command(tmp_path / "killed"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    last = tmp_path / "killed" / "fold_0" / LAST
+    deadline = time.time() + 180
+    while time.time() < deadline and process.poll() is None:
+        if last.exists() and load_checkpoint(last)["step"] >= 8:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # no chance to save: the run goes on from its last checkpoint
+    process.wait()
+    assert 8 <= load_checkpoint(last)["step"] < 24, "the run was not interrupted mid-way"
+    subprocess.run(command(tmp_path / "killed", "--resume"), check=True, capture_output=True)
+    whole = load_checkpoint(tmp_path / "whole" / "fold_0" / LAST)
+    resumed = load_checkpoint(last)
+    assert resumed["step"] == whole["step"] == 24
+    for key in ("model", "model_b"):  # both networks of the pair
+        for name, value in whole[key].items():
+            assert torch.equal(resumed[key][name], value), f"{key}.{name} differs after the resume"
 
 
 def test_self_training_keeps_the_confident_half_each_round(semi_dataset, tmp_path):
