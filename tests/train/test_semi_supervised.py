@@ -4,12 +4,9 @@ uninterrupted run."""
 
 import csv
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +25,7 @@ from ichseg.train.experiment import fold_cases, make_splits, plan_dataset
 from ichseg.train.plan import Plan
 from ichseg.train.semi_supervised import sigmoid_rampup
 from ichseg.train.trainer import TRAINERS
+from interrupt import kill_after_checkpoint
 
 SEMI = ("mean_teacher", "cps", "entropy_min", "ict", "self_training")
 FAST = {"model": "unet", "model_options": {"channels": [8, 16, 32], "strides": [2, 2]}, "configuration": "3d",
@@ -166,17 +164,9 @@ def test_a_killed_cps_run_resumes_to_the_uninterrupted_weights(semi_dataset, tmp
                 str(config_file), "--no-progress", *extra]
 
     subprocess.run(command(tmp_path / "whole"), check=True, capture_output=True)
-    process = subprocess.Popen(command(tmp_path / "killed"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
     last = tmp_path / "killed" / "fold_0" / LAST
-    deadline = time.time() + 180
-    while time.time() < deadline and process.poll() is None:
-        if last.exists() and load_checkpoint(last)["step"] >= 8:
-            break
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # no chance to save: the run goes on from its last checkpoint
-    process.wait()
-    assert 8 <= load_checkpoint(last)["step"] < 24, "the run was not interrupted mid-way"
+    # no chance to save: the run goes on from its last checkpoint
+    assert 8 <= kill_after_checkpoint(command(tmp_path / "killed"), last, 8) < 24, "the run was not interrupted mid-way"
     subprocess.run(command(tmp_path / "killed", "--resume"), check=True, capture_output=True)
     whole = load_checkpoint(tmp_path / "whole" / "fold_0" / LAST)
     resumed = load_checkpoint(last)

@@ -1,7 +1,6 @@
 import csv
 import dataclasses
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from ichseg.models.network_spec import build_network
 from ichseg.train import TrainingConfig, recipe_settings, run_training
 from ichseg.train.recipes import RECIPES
 from ichseg.train.trainer import network_spec
+from interrupt import kill_after_checkpoint
 
 SMALL_UNET = {"model": "unet", "model_options": {"channels": [8, 16, 32, 64], "strides": [2, 2, 2]}}
 FAST = {**SMALL_UNET, "configuration": "3d", "patch_size": [32, 32, 16], "batch_size": 2, "n_folds": 3,
@@ -63,17 +63,8 @@ def test_killed_run_resumes_where_an_uninterrupted_run_ends(blob_dataset, tmp_pa
     config_file.write_text(yaml.safe_dump(settings))
     subprocess.run(_train_command(blob_dataset, tmp_path / "whole", config_file), check=True, capture_output=True)
 
-    process = subprocess.Popen(_train_command(blob_dataset, tmp_path / "killed", config_file),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     last = tmp_path / "killed" / "fold_0" / LAST
-    deadline = time.time() + 120
-    while time.time() < deadline and process.poll() is None:
-        if last.exists() and load_checkpoint(last)["step"] >= 8:
-            break
-        time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    killed_at = load_checkpoint(last)["step"]
+    killed_at = kill_after_checkpoint(_train_command(blob_dataset, tmp_path / "killed", config_file), last, 8, 120)
     assert 8 <= killed_at < 24, "the run was not interrupted mid-way"
     subprocess.run(_train_command(blob_dataset, tmp_path / "killed", config_file, "--resume"), check=True,
                    capture_output=True)
