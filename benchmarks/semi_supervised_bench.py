@@ -187,22 +187,13 @@ def make_shift_data(work: Path, args: argparse.Namespace) -> dict[str, Path]:
 
 
 def dice_on(bundle: Path, data: Path) -> dict[str, float]:
-    from ichseg.benchmark.cells import evaluation_config
+    """Dice(any) per labelled case of ``data`` (scored as ``ichseg adapt`` scores its anchor)."""
+    from ichseg.adapt.run import anchor_dice
     from ichseg.data.dataset_format import list_dataset_cases
-    from ichseg.evaluate.case import evaluate_case
     from ichseg.infer.bundle import load_bundle
     from ichseg.infer.predictor import Predictor
-    from ichseg.io import read_nifti, read_volume
 
-    predictor = Predictor([load_bundle(bundle)], device="cpu")
-    config = evaluation_config({"regions": ["any"]})
-    scores = {}
-    for entry in list_dataset_cases(data):
-        labels = predictor.predict(read_volume(entry.image))
-        reference = read_nifti(entry.label, nan_as_air=False)
-        rows = evaluate_case(labels.array, np.rint(reference.array).astype(np.uint8), reference.spacing, config)
-        scores[entry.case] = float(next(r["dice"] for r in rows if r["region"] == "any"))
-    return scores
+    return anchor_dice(Predictor([load_bundle(bundle)], device="cpu"), list_dataset_cases(data))
 
 
 def run_shift(task2_run: Path, data: dict[str, Path], args: argparse.Namespace) -> dict:
