@@ -1,5 +1,7 @@
 """One ``ichseg predict`` of a scan, phase by phase, in this process (run it in a fresh one):
-seconds and peak RSS after each phase, as the CLI does them. Prints one JSON line.
+seconds and peak RSS after each phase, as the CLI does them on the CPU (the bundle's ONNX
+graph on ONNX Runtime; torch is never imported, which the output's ``imported`` shows).
+Prints one JSON line.
 
 Used by ``benchmarks/predict_bench.py``; run alone: ``python benchmarks/predict_phases.py SCAN``.
 """
@@ -27,8 +29,6 @@ def main() -> None:
     import numpy  # noqa: F401  (each import is a phase of its own)
     import scipy.ndimage  # noqa: F401
     mark("import numpy+scipy")
-    import torch
-    mark("import torch")
     import tempfile
     from pathlib import Path
 
@@ -40,22 +40,20 @@ def main() -> None:
     from ichseg.preprocess.model_input import prepare_model_input
     from ichseg.quantify import quantify_labels
     from ichseg.report import render_preview
-    mark("import ichseg")
-    bundle = load_bundle("default", program=True)
+    mark("import ichseg (+ onnxruntime on use)")
+    bundle = load_bundle("default", onnx=True)
     predictor = Predictor([bundle], device="cpu")
     mark("load model")
     volume = read_volume(sys.argv[1])
     volume.warnings.extend(input_quality_warnings(volume))
     mark("read + quality checks")
     spec = bundle.spec
-    prepared = prepare_model_input(volume, spec.spacing, spec.normalization)
+    prepared = prepare_model_input(volume, spec.spacing, spec.normalization, keep_thicker_slices=True)
     mark("prepare model input")
-    channels = torch.as_tensor(prepared.channels)
+    channels = prepared.channels
     window, _ = predictor._window(spec, channels.shape[1:])
     slices = slices_with_context(channels, spec.context_slices)
-    with torch.no_grad():
-        whole_slice_logits(bundle.network, slices, window, batch_size=BATCH_SIZE["cpu"], cval=float(channels.min()),
-                           device=torch.device("cpu"))
+    whole_slice_logits(bundle.network, slices, window, batch_size=BATCH_SIZE["cpu"], cval=float(channels.min()))
     mark("network alone")
     labels = predictor.predict(volume)
     mark("predictor.predict (network again + softmax, argmax, map back, post-process)")
@@ -66,8 +64,9 @@ def main() -> None:
         mark("write segmentation")
         render_preview(volume, labels, Path(folder) / "preview.png", volumes=volumes, title="bench")
         mark("preview")
+    modules = {name: name in sys.modules for name in ("torch", "monai", "onnxruntime")}
     print(json.dumps({"phases": phases, "model_slices": int(channels.shape[-1]), "window": window,
-                      "input_shape": list(volume.shape), "threads": torch.get_num_threads()}))
+                      "input_shape": list(volume.shape), "threads": predictor.threads, "imported": modules}))
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "3 SAH, 4 SDH, 5 EDH, 6 PHE) mapped back onto the input's own grid.",
         f"- Weights: {description['dtype']} safetensors, SHA-256 `{description['sha256']}` "
         f"({description['training']['weights']} weights at step {description['training']['steps']} of the last "
-        "training command below); `model.ts` holds the same network and weights as a traced TorchScript program "
-        f"(SHA-256 `{description.get('program_sha256')}`), which CPU runs load without building the network.",
+        "training command below); `model.onnx` holds the same network and weights as an ONNX graph "
+        f"(SHA-256 `{description.get('onnx_sha256')}`), which CPU runs execute on ONNX Runtime without torch.",
         "- Neighbours: a missing neighbour slice (the ends of a volume, a single slice, a few slices) is the nearest "
         "existing slice, in training and inference (`ichseg.preprocess.slice_context`).", "",
         "## How it was trained",

@@ -47,10 +47,10 @@ def test_providers_are_imported_on_the_first_lookup_only(tmp_path, monkeypatch):
 LAZY = Registry("lazy thing", providers=("provider_mod",))
 
 
-def test_reading_a_bundle_does_not_import_monai():
+def test_reading_a_bundle_imports_neither_monai_nor_torch():
     import subprocess
 
-    code = ("import sys; from ichseg.infer.bundle import load_bundle; from ichseg.models.checkpoint import "
-            "load_checkpoint; load_bundle('default', program=True); print('monai' in sys.modules)")
+    code = ("import sys; from ichseg.infer.bundle import load_bundle; "
+            "load_bundle('default', onnx=True); print('monai' in sys.modules, 'torch' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"

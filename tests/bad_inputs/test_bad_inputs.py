@@ -24,7 +24,7 @@ import pytest
 from bad_input_corpus import build_reader_corpus, head_hu, snapshot, write_head
 
 from ichseg.cli.main import main
-from ichseg.infer.bundle import PROGRAM, WEIGHTS, sha256_of
+from ichseg.infer.bundle import WEIGHTS, sha256_of
 from ichseg.io import Volume, write_nifti
 
 ICHSEG = [sys.executable, "-m", "ichseg"]
@@ -152,10 +152,10 @@ def bundles(tmp_path, tiny_bundle):
     for name in ("crafted", "swapped", "bad_json", "unknown_net", "garbage_weights"):
         made[name] = tmp_path / name
         shutil.copytree(tiny_bundle, made[name])
-    (made["crafted"] / PROGRAM).write_bytes(b"PK\x03\x04 a program written by someone else")
+    (made["crafted"] / "model.ts").write_bytes(b"PK\x03\x04 a program written by someone else")
     description = json.loads((tiny_bundle / "bundle.json").read_text())
     (made["crafted"] / "bundle.json").write_text(json.dumps(
-        {**description, "program_sha256": sha256_of(made["crafted"] / PROGRAM)}))
+        {**description, "program_sha256": sha256_of(made["crafted"] / "model.ts")}))
     data = bytearray((made["swapped"] / WEIGHTS).read_bytes())
     data[-3] ^= 0x55
     (made["swapped"] / WEIGHTS).write_bytes(bytes(data))
@@ -175,7 +175,7 @@ def bundles(tmp_path, tiny_bundle):
     ("bad_json", r"bundle\.json: not a readable bundle description"),
     ("unknown_net", r"bundle\.json: network\.model 'builtins:eval' is not a registered network name"),
     ("not_a_bundle", r"empty_bundle: not a model bundle"),
-    ("garbage_weights", r"model\.safetensors: weights do not fit the network"),
+    ("garbage_weights", r"model\.safetensors: not a readable safetensors file"),
 ])
 def test_predict_refuses_broken_bundles_in_one_line(tmp_path, bundles, name, problem):
     scan = write_head(tmp_path / "head.nii.gz")
@@ -185,10 +185,17 @@ def test_predict_refuses_broken_bundles_in_one_line(tmp_path, bundles, name, pro
     assert "\n" not in message and re.search(problem, message), message
 
 
-def test_a_crafted_program_is_not_run_and_the_bundle_is_rebuilt(tmp_path, bundles):
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_a_crafted_program_is_never_opened(tmp_path, bundles, monkeypatch, device):
+    import torch
+
+    opened: list = []
+    monkeypatch.setattr(torch.jit, "load", lambda *args, **kwargs: opened.append(args))
     scan = write_head(tmp_path / "head.nii.gz")
-    assert main(["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--model", str(bundles["crafted"])]) == 0
-    assert json.loads((tmp_path / "out" / "run.json").read_text())["models"][0]["exported_program"] is False
+    assert main(["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--model", str(bundles["crafted"]),
+                 "--device", device]) == 0
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert opened == [] and run["models"][0]["onnx_runtime"] is (run["device"] == "cpu")
 
 
 @pytest.mark.parametrize("make_output, problem", [

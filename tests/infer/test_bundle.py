@@ -7,88 +7,102 @@ import numpy as np
 import pytest
 import torch
 
-from ichseg.infer import bundle as bundle_module
-from ichseg.infer.bundle import PROGRAM, WEIGHTS, load_bundle, sha256_of
+from ichseg.infer.bundle import WEIGHTS, load_bundle, sha256_of
+from ichseg.infer.onnx_network import ONNX_FILE, OnnxNetwork
 from ichseg.infer.predictor import Predictor
 from ichseg.io import Volume
 
 
-@pytest.fixture
-def trusted_tiny(tiny_bundle, monkeypatch):
-    """The tiny bundle with its program trusted as if it were shipped in the package."""
-    monkeypatch.setattr(bundle_module, "TRUSTED_PROGRAMS", frozenset({sha256_of(tiny_bundle / PROGRAM)}))
-    return tiny_bundle
-
-
-def test_exported_program_predicts_what_the_network_does(trusted_tiny):
-    network, program = load_bundle(trusted_tiny), load_bundle(trusted_tiny, program=True)
-    assert not network.exported and program.exported
+def test_the_onnx_graph_predicts_what_the_network_does(tiny_bundle):
+    network, graph = load_bundle(tiny_bundle), load_bundle(tiny_bundle, onnx=True)
+    assert not network.exported and graph.exported and isinstance(graph.network, OnnxNetwork)
     volume = Volume(np.random.default_rng(0).normal(40, 30, (50, 45, 6)).astype(np.float32), np.diag([0.9, 0.9, 5, 1]))
     expected, _ = Predictor([network], device="cpu").probabilities(volume)
-    found, _ = Predictor([program], device="cpu").probabilities(volume)
-    torch.testing.assert_close(found, expected, atol=1e-5, rtol=0)
+    found, _ = Predictor([graph], device="cpu").probabilities(volume)
+    np.testing.assert_allclose(found, expected, atol=1e-5, rtol=0)
+    again, _ = Predictor([load_bundle(tiny_bundle, onnx=True)], device="cpu").probabilities(volume)
+    np.testing.assert_array_equal(again, found)  # deterministic: same graph, same threads, same numbers
 
 
-def test_exported_program_is_refused_off_the_cpu(trusted_tiny):
+def test_the_onnx_graph_is_refused_off_the_cpu(tiny_bundle):
     with pytest.raises(ValueError, match="CPU only"):
-        Predictor([load_bundle(trusted_tiny, program=True)], device="meta")  # any non-CPU device
+        Predictor([load_bundle(tiny_bundle, onnx=True)], device="meta")  # any non-CPU device
 
 
-def test_loading_the_program_does_not_import_monai(tiny_bundle):
-    code = ("import sys; import ichseg.infer.bundle as b; "
-            f"b.TRUSTED_PROGRAMS = frozenset({{b.sha256_of({str(tiny_bundle / PROGRAM)!r})}}); "
-            f"print(b.load_bundle({str(tiny_bundle)!r}, program=True).exported, 'monai' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True False"
+def test_a_one_scan_cli_run_on_the_graph_imports_neither_torch_nor_monai(tmp_path):
+    from ichseg.resources import example_path
+
+    code = ("import sys; from ichseg.cli.main import main; "
+            f"code = main(['predict', '-i', {str(example_path('ge_head_ct'))!r}, '-o', {str(tmp_path / 'out')!r}, "
+            "'--device', 'cpu']); print(code, 'torch' in sys.modules, 'monai' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0 False False"
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["models"][0]["onnx_runtime"] is True
 
 
-def test_damaged_program_is_refused_and_a_bundle_without_one_builds_the_network(tmp_path, trusted_tiny):
+def test_a_damaged_graph_is_refused_and_a_bundle_without_one_builds_the_network(tmp_path, tiny_bundle):
     damaged = tmp_path / "damaged"
-    shutil.copytree(trusted_tiny, damaged)
-    with open(damaged / PROGRAM, "r+b") as stream:
+    shutil.copytree(tiny_bundle, damaged)
+    with open(damaged / ONNX_FILE, "r+b") as stream:
         stream.seek(-4, 2)
         stream.write(b"\x00\x01\x02\x03")
     with pytest.raises(ValueError, match="checksum"):
-        load_bundle(damaged, program=True)
-    (damaged / PROGRAM).unlink()
+        load_bundle(damaged, onnx=True)
+    (damaged / ONNX_FILE).unlink()
     with pytest.raises(ValueError, match="missing"):  # listed in bundle.json but gone
-        load_bundle(damaged, program=True)
+        load_bundle(damaged, onnx=True)
     description = json.loads((damaged / "bundle.json").read_text())
-    del description["program_sha256"]
+    del description["onnx_sha256"]
     (damaged / "bundle.json").write_text(json.dumps(description))
-    assert not load_bundle(damaged, program=True).exported
+    assert not load_bundle(damaged, onnx=True).exported
 
 
-def test_a_program_not_shipped_with_ichseg_is_never_deserialised(tmp_path, tiny_bundle, monkeypatch):
-    """A user's bundle whose program and checksum were both written by its author: the
-    program file is not opened, the network is rebuilt from spec + weights."""
+def test_a_graph_onnx_runtime_cannot_read_is_refused_in_one_line(tmp_path, tiny_bundle):
+    garbage = tmp_path / "garbage"
+    shutil.copytree(tiny_bundle, garbage)
+    (garbage / ONNX_FILE).write_bytes(b"not a graph")
+    description = json.loads((garbage / "bundle.json").read_text())
+    (garbage / "bundle.json").write_text(json.dumps({**description, "onnx_sha256": sha256_of(garbage / ONNX_FILE)}))
+    with pytest.raises(ValueError, match="not a graph ONNX Runtime can run") as raised:
+        load_bundle(garbage, onnx=True)
+    assert str(raised.value).startswith(str(garbage / ONNX_FILE)) and "\n" not in str(raised.value)
+
+
+def test_an_older_bundle_s_torchscript_program_is_never_deserialised(tmp_path, tiny_bundle, monkeypatch):
+    """A bundle whose program and checksum were both written by its author: the program
+    file is not opened, the network is rebuilt from spec + weights (or run from its graph)."""
     crafted = tmp_path / "crafted"
     shutil.copytree(tiny_bundle, crafted)
-    (crafted / PROGRAM).write_bytes(b"PK\x03\x04 anything the author wants to run")
+    (crafted / "model.ts").write_bytes(b"PK\x03\x04 anything the author wants to run")
     description = json.loads((crafted / "bundle.json").read_text())
-    description["program_sha256"] = sha256_of(crafted / PROGRAM)  # the author writes the checksum too
+    description["program_sha256"] = sha256_of(crafted / "model.ts")  # the author writes the checksum too
+    del description["onnx_sha256"]
     (crafted / "bundle.json").write_text(json.dumps(description))
     opened = []
-    monkeypatch.setattr(torch.export, "load", lambda *args, **kwargs: opened.append(args))
-    bundle = load_bundle(crafted, program=True)
+    monkeypatch.setattr(torch.jit, "load", lambda *args, **kwargs: opened.append(args))
+    bundle = load_bundle(crafted, onnx=True)
     assert opened == [] and not bundle.exported
     assert isinstance(bundle.network, torch.nn.Module)
 
 
-def test_the_shipped_program_is_trusted_by_its_fixed_checksum():
-    from ichseg.infer.bundle import bundled_model_path
+def test_both_shipped_bundles_carry_a_checked_graph():
+    from ichseg.infer.bundle import BUNDLED, bundled_model_path
 
-    assert sha256_of(bundled_model_path() / PROGRAM) in bundle_module.TRUSTED_PROGRAMS
+    for name in BUNDLED:
+        description = json.loads((bundled_model_path(name) / "bundle.json").read_text())
+        assert sha256_of(bundled_model_path(name) / ONNX_FILE) == description["onnx_sha256"]
+        assert not (bundled_model_path(name) / "model.ts").exists()
 
 
-def test_weights_that_do_not_match_their_checksum_are_refused_on_every_path(tmp_path, trusted_tiny):
+def test_weights_that_do_not_match_their_checksum_are_refused_on_every_path(tmp_path, tiny_bundle):
     swapped = tmp_path / "swapped"
-    shutil.copytree(trusted_tiny, swapped)
+    shutil.copytree(tiny_bundle, swapped)
     data = bytearray((swapped / WEIGHTS).read_bytes())
     data[-2] ^= 0xFF  # one weight byte changed
     (swapped / WEIGHTS).write_bytes(bytes(data))
-    for program in (False, True):
+    for onnx in (False, True):
         with pytest.raises(ValueError, match=f"{WEIGHTS}: checksum"):
-            load_bundle(swapped, program=program)
+            load_bundle(swapped, onnx=onnx)
 
 
 @pytest.mark.parametrize("text, problem", [
@@ -118,20 +132,19 @@ def test_an_unregistered_network_or_a_bad_checksum_field_is_refused(tmp_path, ti
         load_bundle(odd)
 
 
-def test_a_network_whose_trace_depends_on_the_input_size_is_not_exported(tmp_path):
-    from ichseg.infer.bundle import export_program
+def test_a_network_whose_export_depends_on_the_input_size_is_refused():
+    from ichseg.infer.onnx_network import onnx_graph
 
     class SizeDependent(torch.nn.Module):
         def forward(self, x):
-            return x[:, :7] * int(x.shape[-1])  # int() freezes the example's width into a traced program
+            return x[:, :7] * int(x.shape[-1])  # int() freezes the example's width into the exported graph
 
     from ichseg.models.network_spec import NetworkSpec
 
     spec = NetworkSpec(model="unet", spatial_dims=2, in_channels=9, out_channels=7, patch_size=(64, 64),
                        spacing=(1.0, 1.0, 5.0), normalization={"scheme": "windows", "windows": "rgb3"})
     with pytest.raises(ValueError, match="does not reproduce the network"):
-        export_program(SizeDependent().eval(), spec, tmp_path / "model.ts")
-    assert not (tmp_path / "model.ts").exists()
+        onnx_graph(SizeDependent().eval(), spec)
 
 
 @pytest.mark.parametrize("edit, problem", [
@@ -174,7 +187,7 @@ def test_a_network_that_names_one_module_twice_is_exported_and_loads_back(tmp_pa
     state = network.state_dict()
     assert any(a is not b and a.data_ptr() == b.data_ptr() for a in state.values() for b in state.values())
     export_bundle({"network": spec.to_dict(), "model": state}, tmp_path / "b", name="dyn", training={}, half=half,
-                  program=False)
+                  onnx=False)
     weights = load_bundle(tmp_path / "b").network.state_dict()
     for name, value in state.items():
         expected = value.half().float() if half and value.is_floating_point() else value

@@ -17,7 +17,7 @@ from ichseg.preprocess import to_ras
 
 @pytest.fixture(scope="module")
 def predictor():
-    return Predictor([load_bundle("default", program=True)], device="cpu")
+    return Predictor([load_bundle("default", onnx=True)], device="cpu")
 
 
 @pytest.fixture(scope="module")

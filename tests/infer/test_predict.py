@@ -107,9 +107,9 @@ def test_ensemble_tta_and_damaged_bundle(tmp_path, tiny_bundle):
     single = Predictor([bundle], device="cpu")
     probabilities, _ = single.probabilities(volume)
     ensemble, _ = Predictor([bundle, load_bundle(tiny_bundle)], device="cpu").probabilities(volume)
-    np.testing.assert_allclose(ensemble.numpy(), probabilities.numpy(), atol=1e-5)  # same member twice
+    np.testing.assert_allclose(ensemble, probabilities, atol=1e-5)  # same member twice
     tta, _ = Predictor([bundle], device="cpu", tta=True).probabilities(volume)
-    assert tta.shape == probabilities.shape and not np.allclose(tta.numpy(), probabilities.numpy())
+    assert tta.shape == probabilities.shape and not np.allclose(tta, probabilities)
     damaged = tmp_path / "damaged"
     shutil.copytree(tiny_bundle, damaged)
     with open(damaged / "model.safetensors", "r+b") as stream:

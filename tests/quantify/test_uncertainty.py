@@ -6,7 +6,6 @@ import jsonschema
 import nibabel as nib
 import numpy as np
 import pytest
-import torch
 
 from ichseg.infer.bundle import CALIBRATION, load_bundle
 from ichseg.infer.predictor import Predictor
@@ -16,15 +15,15 @@ from ichseg.quantify.uncertainty import VolumeCalibration, entropy_map, uncertai
 
 
 def test_entropy_is_zero_when_sure_and_one_when_every_class_is_equally_likely():
-    sure = torch.zeros(7, 2, 2, 1)
+    sure = np.zeros((7, 2, 2, 1), np.float32)
     sure[3] = 1.0
     assert entropy_map(sure).max() == pytest.approx(0.0, abs=1e-5)
-    assert entropy_map(torch.full((7, 2, 2, 1), 1 / 7)).min() == pytest.approx(1.0, abs=1e-5)
+    assert entropy_map(np.full((7, 2, 2, 1), 1 / 7, np.float32)).min() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_uncertain_volume_counts_the_undecided_band_only():
-    probabilities = torch.zeros(2, 10, 1, 1)
-    probabilities[1, :, 0, 0] = torch.tensor([0.0, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 1.0, 1.0])
+    probabilities = np.zeros((2, 10, 1, 1), np.float32)
+    probabilities[1, :, 0, 0] = [0.0, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 1.0, 1.0]
     probabilities[0] = 1 - probabilities[1]
     assert uncertain_volumes_ml(probabilities, 0.5)[1] == pytest.approx(5 * 0.5)
 

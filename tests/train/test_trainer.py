@@ -155,7 +155,7 @@ def test_the_hu_threshold_baseline_trains_its_two_bounds_and_finds_the_blobs(blo
     from ichseg.infer.sliding_window import slices_with_context
 
     with torch.no_grad():
-        found = network(slices_with_context(torch.from_numpy(prepared.channels), 1)).argmax(1).numpy()
+        found = network(torch.from_numpy(slices_with_context(prepared.channels, 1))).argmax(1).numpy()
     iph = np.moveaxis(prepared.labels, 2, 0) == 1
     assert 2 * (found[iph] == 1).sum() / ((found == 1).sum() + iph.sum()) > 0.8  # 70 HU blobs in the range
 

@@ -237,7 +237,7 @@ def adapt_bundle(model: str, scans: str | Path, out: str | Path, config: AdaptCo
         checkpoint = load_checkpoint(fold / "checkpoint_last.pt")
         export_bundle(checkpoint, candidate_folder, name=f"{source.name}_adapted",
                       training={"config": checkpoint["config"], "steps": checkpoint["step"]},
-                      half=source.description.dtype == "float16", program=False)
+                      half=source.description.dtype == "float16")
     candidate = load_bundle(candidate_folder)
     log("scoring the adapted model")
     after = _score(candidate, anchor.validation, report_scans, work / "after", log, threads)

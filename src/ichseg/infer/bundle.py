@@ -2,51 +2,42 @@
 values, label schema, SHA-256 of the weights, the command that trained them) + a model
 card. Nothing is downloaded: a bundle is a folder in the package or given by path.
 
-A 2D bundle may also hold ``model.ts``: the same network and weights as a traced
-TorchScript program (any batch and slice size). Loading it needs no model library, so a
-one-scan CPU run starts seconds sooner than building the network with MONAI: on the
-2-core machine of ``benchmarks/predict_bench.py`` it loads in about 0.1 s, against about
-3 s for importing MONAI and building the network, and 2-4 s for a ``torch.export``
-program (whose loader imports ``torch._dynamo``). TorchScript is deprecated in recent
-torch; where it is gone the network is built from the weights as for any other bundle.
+A 2D bundle may also hold ``model.onnx``: the same network and weights as an ONNX graph
+(any batch and slice size; see :mod:`ichseg.infer.onnx_network`). On the CPU it is run by
+ONNX Runtime, so a one-scan run needs neither torch nor MONAI: on the 2-core machine of
+``benchmarks/predict_bench.py`` the graph loads in about 0.05 s after an import of about
+0.1 s, against about 1.5 s for importing torch and 1-3 s more for MONAI and building the
+network. Without ``onnxruntime``, on a GPU, or for a bundle without a graph, the network
+is built from its spec (registered names only) and its safetensors weights.
 
-Trust: deserialising a program can run code that its author put there, and whoever
-writes a bundle also writes the checksums in its ``bundle.json``. So a program is loaded
-only when its SHA-256 is one of :data:`TRUSTED_PROGRAMS`, fixed in this source file for
-the programs shipped inside the package. Every other bundle (a user's folder, a download)
-is rebuilt from its network spec (registered names only) and its safetensors weights,
-which hold tensors and nothing that runs.
+Trust: a safetensors file holds tensors and an ONNX file a graph of standard operators;
+neither runs code when loaded, so every bundle's files may be used once their SHA-256
+match ``bundle.json``. A TorchScript program (``model.ts``, which older bundles carried)
+can run code its author put there and is never opened.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save_file
-
-from ..models.checkpoint import load_checkpoint
 from ..models.network_spec import NetworkSpec
 from ..quantify.uncertainty import VolumeCalibration
+from .onnx_network import ONNX_FILE, OnnxNetwork, onnx_graph, onnx_runtime_available
+
+if TYPE_CHECKING:
+    import torch
 
 BUNDLED = {"default": "ich_default", "windowed": "ich_windowed"}  # windowed: 8-bit slice exports
 WEIGHTS = "model.safetensors"
-PROGRAM = "model.ts"
 DESCRIPTION = "bundle.json"
 CALIBRATION = "uncertainty.json"  # optional: the volume intervals' calibration (ichseg.quantify.uncertainty)
 SLICE_MULTIPLE = 32  # 2D slices are padded to multiples of this (every registered 2D net accepts it)
 MAX_SLICE_SIZE = 2048
-# SHA-256 of the exported programs shipped in ichseg/resources/models (the only ones ever loaded).
-TRUSTED_PROGRAMS = frozenset({
-    "6fab3d70d2027d0e4cec39ab6bef3e8fa1012839d7d4d6914ac55d9dbdf8bd00",  # ich_default (model.ts)
-})
 
 
 def bundled_model_path(name: str = "default") -> Path:
@@ -87,14 +78,14 @@ class BundleDescription:
     dtype: str = "float32"
     training: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
-    program_sha256: str | None = None
+    onnx_sha256: str | None = None
     format_version: int = BUNDLE_FORMAT
 
     def to_dict(self) -> dict:
         data = {"format_version": self.format_version, "name": self.name, "network": self.network.to_dict(),
                 "sha256": self.sha256, "dtype": self.dtype, "training": self.training, "metrics": self.metrics}
-        if self.program_sha256:
-            data["program_sha256"] = self.program_sha256
+        if self.onnx_sha256:
+            data["onnx_sha256"] = self.onnx_sha256
         return data
 
     @classmethod
@@ -112,7 +103,7 @@ class BundleDescription:
             raise ValueError(f"{source}: bundle format version {version!r} is not one this ichseg reads "
                              f"({BUNDLE_FORMAT}); update ichseg")
         network = NetworkSpec.from_dict(data["network"], source=source)
-        for key in ("sha256", "program_sha256"):
+        for key in ("sha256", "onnx_sha256"):
             value = data.get(key)
             if (key == "sha256" or value is not None) and not _is_sha256(value):
                 raise ValueError(f"{source}: {key} must be a SHA-256 hex digest")
@@ -121,7 +112,8 @@ class BundleDescription:
                 raise ValueError(f"{source}: {key} must be an object")
         return cls(name=str(data.get("name", "")), network=network,
                    sha256=data["sha256"], dtype=str(data.get("dtype", "float32")), training=data.get("training", {}),
-                   metrics=data.get("metrics", {}), program_sha256=data.get("program_sha256"), format_version=version)
+                   metrics=data.get("metrics", {}), onnx_sha256=data.get("onnx_sha256"), format_version=version)
+        # an older bundle's program_sha256 (its TorchScript program) is dropped: programs are never run
 
 
 def _is_sha256(value: object) -> bool:
@@ -130,12 +122,13 @@ def _is_sha256(value: object) -> bool:
 
 @dataclass
 class ModelBundle:
-    """A loaded bundle: the network (eval mode, float32) and its description."""
+    """A loaded bundle: the network (a torch module in eval mode, float32, or its ONNX
+    graph on ONNX Runtime) and its description."""
 
     name: str
-    network: torch.nn.Module
+    network: torch.nn.Module | OnnxNetwork
     description: BundleDescription
-    exported: bool = False  # the network is the bundle's TorchScript program (CPU, already in eval mode)
+    exported: bool = False  # the network is the bundle's ONNX graph on ONNX Runtime (CPU only)
     calibration: VolumeCalibration | None = None  # for predict --uncertainty's volume intervals
 
     @property
@@ -167,6 +160,8 @@ def _read_verified(path: Path, expected: str) -> bytes:
 
 def load_checkpoint_as_bundle(path: str | Path) -> ModelBundle:
     """A training checkpoint (``checkpoint_best.pt``) used directly as a one-model bundle."""
+    from ..models.checkpoint import load_checkpoint  # noqa: PLC0415  (imports torch)
+
     checkpoint = load_checkpoint(path)
     spec = NetworkSpec.from_dict(checkpoint["network"], source=str(path))
     network = spec.build()
@@ -191,21 +186,22 @@ def read_description(folder: Path) -> BundleDescription:
     return BundleDescription.from_dict(data, source=str(path))
 
 
-def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) -> ModelBundle:
+def load_bundle(name_or_path: str | Path = "default", *, onnx: bool = False, threads: int | None = None) -> ModelBundle:
     """Load a bundled model by name (``default``), a bundle folder, or a training
     checkpoint file (``.pt``) by path.
 
-    The weights are always checked against ``bundle.json``'s SHA-256 (a damaged or
-    swapped file is refused, never used).
+    The weights (and the ONNX graph, when used) are always checked against
+    ``bundle.json``'s SHA-256 (a damaged or swapped file is refused, never used).
 
     Args:
-        program: use the bundle's exported program (``model.ts``, CPU only) when it has
-            one whose checksum is in :data:`TRUSTED_PROGRAMS`; any other bundle is built
-            from its weights (see the module docstring for why).
+        onnx: run the bundle's ONNX graph (``model.onnx``, CPU only) on ONNX Runtime when
+            the bundle has one and ``onnxruntime`` is installed; otherwise, and without
+            ``onnx``, the network is built from its spec and weights.
+        threads: the graph's CPU threads (default: every core this process may use).
 
     Raises:
         ValueError: missing files, a checksum that does not match, a damaged
-            ``bundle.json``, an unknown network, or a label schema other than ichseg's.
+            ``bundle.json`` or graph, an unknown network, or a label schema other than ichseg's.
     """
     if str(name_or_path).endswith(".pt") and Path(name_or_path).is_file():
         return load_checkpoint_as_bundle(name_or_path)
@@ -217,12 +213,30 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
     name = description.name or folder.name
     calibration = VolumeCalibration.read(folder / CALIBRATION) if (folder / CALIBRATION).is_file() else None
     weights = _read_verified(weights_path, description.sha256)
-    if program and description.program_sha256 in TRUSTED_PROGRAMS and hasattr(torch, "jit"):
-        trusted = _read_verified(folder / PROGRAM, description.program_sha256)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # torch's deprecation notice; see the module docstring
-            scripted = torch.jit.load(io.BytesIO(trusted), map_location="cpu")  # SHA-256 fixed in this file
-        return ModelBundle(name, scripted.eval(), description, exported=True, calibration=calibration)
+    _check_readable(weights, weights_path)
+    if onnx and description.onnx_sha256 and onnx_runtime_available():
+        graph = _read_verified(folder / ONNX_FILE, description.onnx_sha256)
+        network = OnnxNetwork(graph, threads=threads, source=str(folder / ONNX_FILE))
+        return ModelBundle(name, network, description, exported=True, calibration=calibration)
+    return ModelBundle(name, _network_from_weights(folder, description, weights), description,
+                       calibration=calibration)
+
+
+def _check_readable(weights: bytes, path: Path) -> None:
+    """Refuse weights that are not a safetensors file, whichever way the network then runs."""
+    from safetensors import SafetensorError  # noqa: PLC0415
+    from safetensors.numpy import load  # noqa: PLC0415  (numpy: reads without torch)
+
+    try:
+        load(weights)
+    except (SafetensorError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable safetensors file ({str(error).splitlines()[0]})") from None
+
+
+def _network_from_weights(folder: Path, description: BundleDescription, weights: bytes) -> torch.nn.Module:
+    from safetensors import SafetensorError  # noqa: PLC0415  (torch is imported only where a network is built)
+    from safetensors.torch import load as load_safetensors  # noqa: PLC0415
+
     try:
         network = description.network.build()
     except (KeyError, TypeError, ValueError) as error:
@@ -232,36 +246,18 @@ def load_bundle(name_or_path: str | Path = "default", *, program: bool = False) 
         state = {k: v.float() for k, v in load_safetensors(weights).items()}
         network.load_state_dict(state)
     except (RuntimeError, ValueError, SafetensorError) as error:
-        raise ValueError(f"{weights_path}: weights do not fit the network in {DESCRIPTION} "
+        raise ValueError(f"{folder / WEIGHTS}: weights do not fit the network in {DESCRIPTION} "
                          f"({str(error).splitlines()[0]})") from None
-    return ModelBundle(name, network.eval(), description, calibration=calibration)
-
-
-def export_program(network: torch.nn.Module, spec: NetworkSpec, path: str | Path) -> None:
-    """Save a 2D ``network`` (eval mode) as a traced TorchScript program taking any batch
-    of slices whose sides are multiples of :data:`SLICE_MULTIPLE`.
-
-    Tracing records one run; a network whose operations depend on the input's size would
-    be recorded wrongly, so the program is checked on a second batch and slice size and
-    refused (``ValueError``) when it does not give the network's own output."""
-    if spec.spatial_dims != 2:
-        raise ValueError("only 2D networks are exported as programs")
-    generator = torch.Generator().manual_seed(0)
-    example = torch.randn(2, spec.in_channels, 4 * SLICE_MULTIPLE, 5 * SLICE_MULTIPLE, generator=generator)
-    other = torch.randn(3, spec.in_channels, 6 * SLICE_MULTIPLE, 3 * SLICE_MULTIPLE, generator=generator)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        traced = torch.jit.trace(network, (example,), check_trace=False)
-        expected, found = network(other), traced(other)
-        if found.shape != expected.shape or not torch.allclose(found, expected, atol=1e-4, rtol=1e-4):
-            raise ValueError("the traced program does not reproduce the network on another input size")
-        torch.jit.save(traced, str(path))
+    return network.eval()
 
 
 def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: dict, metrics: dict | None = None,
-                  half: bool = True, use_ema: bool = True, program: bool = True) -> BundleDescription:
+                  half: bool = True, use_ema: bool = True, onnx: bool = True) -> BundleDescription:
     """Write a bundle from a training checkpoint (its EMA weights when it has them and
-    ``use_ema``), with an exported program of a 2D network when ``program``."""
+    ``use_ema``), with the ONNX graph of a 2D network when ``onnx``."""
+    import torch  # noqa: PLC0415
+    from safetensors.torch import save_file  # noqa: PLC0415
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # a copy each: safetensors refuses tensors that share memory, and some networks list one module
@@ -270,18 +266,23 @@ def export_bundle(checkpoint: dict, folder: str | Path, *, name: str, training: 
                for k, v in _checkpoint_weights(checkpoint, use_ema).items()}
     save_file(weights, str(folder / WEIGHTS))
     spec = NetworkSpec.from_dict(checkpoint["network"])
-    program_sha256 = None
-    if program and spec.spatial_dims == 2:
-        network = spec.build()
-        network.load_state_dict({k: v.float() for k, v in weights.items()})  # the same (rounded) weights
-        try:
-            export_program(network.eval(), spec, folder / PROGRAM)
-            program_sha256 = sha256_of(folder / PROGRAM)
-        except Exception as error:  # noqa: BLE001  (tracing raises many kinds; the weights still serve)
-            warnings.warn(f"{name}: network not exported as a program ({type(error).__name__}: {error}); "
-                          "CPU runs will build it from the weights", stacklevel=2)
+    onnx_sha256 = write_onnx_graph(spec, weights, folder) if onnx and spec.spatial_dims == 2 else None
     description = BundleDescription(name=name, network=spec, sha256=sha256_of(folder / WEIGHTS),
                                     dtype="float16" if half else "float32", training=training,
-                                    metrics=metrics or {}, program_sha256=program_sha256)
+                                    metrics=metrics or {}, onnx_sha256=onnx_sha256)
     (folder / DESCRIPTION).write_text(json.dumps(description.to_dict(), indent=1) + "\n")
     return description
+
+
+def write_onnx_graph(spec: NetworkSpec, weights: dict, folder: Path) -> str | None:
+    """``folder/model.onnx`` of the network of ``spec`` with ``weights`` (the bundle's
+    rounded ones); its SHA-256, or None (with a warning) where the export fails."""
+    network = spec.build()
+    network.load_state_dict({k: v.float() for k, v in weights.items()})
+    try:
+        (folder / ONNX_FILE).write_bytes(onnx_graph(network.eval(), spec))
+    except Exception as error:  # noqa: BLE001  (the exporter raises many kinds; the weights still serve)
+        warnings.warn(f"{folder.name}: network not exported as an ONNX graph ({type(error).__name__}: {error}); "
+                      "CPU runs will build it from the weights", stacklevel=2)
+        return None
+    return sha256_of(folder / ONNX_FILE)

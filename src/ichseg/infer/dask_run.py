@@ -23,7 +23,6 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-import torch
 from tqdm import tqdm
 
 from ..postprocess import PostprocessConfig
@@ -40,10 +39,8 @@ DEFAULT_SETTINGS = {"models": ("default",), "device": "cpu", "tta": False, "fast
 def _worker_predictor(models: tuple[str, ...], device: str, tta: bool, fast: bool,
                       postprocessing: PostprocessConfig, threads: int | None):
     """The predictor of this worker process, loaded on its first case and kept."""
-    predictor = load_predictor(models, device=device, tta=tta, fast=fast, postprocessing=postprocessing)
-    if threads:
-        torch.set_num_threads(threads)  # several workers on one machine share its cores
-    return predictor
+    # several workers on one machine share its cores (threads)
+    return load_predictor(models, device=device, tta=tta, fast=fast, postprocessing=postprocessing, threads=threads)
 
 
 def _peak_rss_mb() -> float:

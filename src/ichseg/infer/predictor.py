@@ -11,13 +11,11 @@ the input grid, one at a time.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
-from ..device import resolve_device
+from ..device import resolve_device_name
 from ..io import Volume
 from ..models.network_spec import NetworkSpec
 from ..postprocess import PostprocessConfig, postprocess
@@ -25,6 +23,7 @@ from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
 from ..quantify.uncertainty import VolumeCalibration, entropy_map, uncertain_volumes_ml
 from .bundle import SLICE_MULTIPLE, ModelBundle, load_bundle
+from .onnx_network import cpu_threads
 from .sliding_window import predict_probabilities
 
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors
@@ -68,22 +67,22 @@ def box_grid(volume: Volume, box: tuple[slice, slice, slice]) -> tuple[tuple[int
     return tuple(s.stop - s.start for s in box), affine
 
 
-def winning_classes(probabilities: torch.Tensor) -> np.ndarray:
+def winning_classes(probabilities: np.ndarray) -> np.ndarray:
     """uint8 argmax over the first axis of ``(K, ...)`` (the first class wins a tie, as
-    ``argmax`` does): one running maximum over the classes, 6x faster than ``torch.argmax``
-    over a volume's probabilities on 2 cores.
+    ``argmax`` does): one running maximum over the classes, several times faster than
+    ``argmax`` over the first axis of a volume's (transposed) probabilities.
 
     Example:
-        >>> winning_classes(torch.tensor([[0.2, 0.5], [0.7, 0.5], [0.1, 0.0]])).tolist()
+        >>> winning_classes(np.array([[0.2, 0.5], [0.7, 0.5], [0.1, 0.0]])).tolist()
         [1, 0]
     """
-    best = probabilities[0].clone()
-    winners = torch.zeros(best.shape, dtype=torch.uint8)
+    best = np.array(probabilities[0])
+    winners = np.zeros(best.shape, np.uint8)
     for value in range(1, len(probabilities)):
         better = probabilities[value] > best
         winners[better] = value
-        torch.maximum(best, probabilities[value], out=best)
-    return winners.numpy()
+        np.maximum(best, probabilities[value], out=best)
+    return winners
 
 
 def _same_input(a: NetworkSpec, b: NetworkSpec) -> bool:
@@ -95,14 +94,16 @@ class Predictor:
 
     Args:
         bundles: loaded model bundles (same spacing and intensity scheme for an ensemble).
-        device: ``auto``, ``cpu`` or ``cuda``.
+        device: ``auto``, ``cpu`` or ``cuda`` (``cuda:N``).
         tta: average over left-right and front-back flips as well.
         fast: labels (not probabilities) are mapped back to the input grid (nearest).
         postprocessing: steps after prediction.
+        threads: CPU threads of the torch networks (default: every core this process may
+            use; an ONNX graph's threads are fixed when it is loaded, see :func:`load_predictor`).
     """
 
     def __init__(self, bundles: Sequence[ModelBundle], *, device: str = "auto", tta: bool = False, fast: bool = False,
-                 postprocessing: PostprocessConfig = PostprocessConfig()) -> None:
+                 postprocessing: PostprocessConfig = PostprocessConfig(), threads: int | None = None) -> None:
         if not bundles:
             raise ValueError("no model given")
         first = bundles[0].spec
@@ -110,18 +111,21 @@ class Predictor:
             if not _same_input(first, bundle.spec):
                 raise ValueError(f"ensemble members need the same spacing and intensities: {bundle.name} differs")
         self.bundles = list(bundles)
-        self.device = resolve_device(device)
+        self.device = resolve_device_name(device)
         exported = [bundle.name for bundle in bundles if bundle.exported]
-        if exported and self.device.type != "cpu":
-            raise ValueError(f"exported programs run on the CPU only ({', '.join(exported)}); "
-                             "load them with load_bundle(..., program=False) for a GPU")
+        if exported and self.device != "cpu":
+            raise ValueError(f"ONNX graphs run on the CPU only ({', '.join(exported)}); "
+                             "load them with load_bundle(..., onnx=False) for a GPU")
         self.tta, self.fast, self.postprocessing = tta, fast, postprocessing
-        if self.device.type == "cpu":
-            torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                      else os.cpu_count() or 1))
-        for bundle in self.bundles:
-            if not bundle.exported:  # an exported program is fixed in eval mode and on the CPU
-                bundle.network.to(self.device).eval()
+        self.threads = (threads or cpu_threads()) if self.device == "cpu" else None
+        modules = [bundle.network for bundle in self.bundles if not bundle.exported]
+        if modules:  # torch networks (an ONNX graph has its own threads, fixed in eval mode on the CPU)
+            import torch  # noqa: PLC0415
+
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            for module in modules:
+                module.to(torch.device(self.device)).eval()  # type: ignore[union-attr]
 
     @staticmethod
     def _window(spec: NetworkSpec, shape: Sequence[int]) -> tuple[list[int], float]:
@@ -129,22 +133,27 @@ class Predictor:
             return [int(np.ceil(n / SLICE_MULTIPLE) * SLICE_MULTIPLE) for n in shape[:2]], 0.0
         return list(spec.patch_size), 0.5
 
-    def probabilities(self, volume: Volume) -> tuple[torch.Tensor, Volume]:
-        """Class probabilities on the model grid and that grid (a Volume)."""
+    def probabilities(self, volume: Volume) -> tuple[np.ndarray, Volume]:
+        """Class probabilities ``(K, X, Y, Z)`` (float32) on the model grid and that grid (a Volume)."""
         spec = self.bundles[0].spec
         prepared = prepare_model_input(volume, spec.spacing, spec.normalization,
                                        keep_thicker_slices=spec.spatial_dims == 2)
-        total: torch.Tensor | None = None
+        total: np.ndarray | None = None
         for bundle in self.bundles:
             patch, overlap = self._window(bundle.spec, prepared.channels.shape[1:])
             probabilities = predict_probabilities(
                 bundle.network, prepared.channels, patch_size=patch, context_slices=bundle.spec.context_slices,
-                overlap=overlap, device=self.device, amp=self.device.type == "cuda",
-                batch_size=BATCH_SIZE.get(self.device.type, 4),
+                overlap=overlap, device=self.device, amp=self.device.startswith("cuda"),
+                batch_size=BATCH_SIZE.get(self.device.split(":")[0], 4),
                 flip_axes=TTA_FLIPS if self.tta else ())
-            total = probabilities if total is None else total.add_(probabilities)
+            if total is None:
+                total = probabilities
+            else:
+                total += probabilities
         assert total is not None  # __init__ refuses an empty list of bundles
-        return (total.div_(len(self.bundles)) if len(self.bundles) > 1 else total), prepared.grid
+        if len(self.bundles) > 1:
+            total /= np.float32(len(self.bundles))
+        return total, prepared.grid
 
     def predict(self, volume: Volume) -> Volume:
         """uint8 labels on ``volume``'s own grid and affine."""
@@ -178,7 +187,7 @@ class Predictor:
         labels = self._labels(probabilities, grid, volume)
         return labels, Volume(entropy, volume.affine.copy(), {"format": "ichseg uncertainty"}), uncertain
 
-    def _labels(self, probabilities: torch.Tensor, grid: Volume, volume: Volume) -> Volume:
+    def _labels(self, probabilities: np.ndarray, grid: Volume, volume: Volume) -> Volume:
         winners = winning_classes(probabilities)
         labels = np.zeros(volume.shape, np.uint8)
         box = input_box(grid, winners > 0, volume)
@@ -189,14 +198,14 @@ class Predictor:
                                       self.postprocessing)
         return Volume(labels, volume.affine.copy(), {"format": "ichseg segmentation"})
 
-    def _map_back(self, probabilities: torch.Tensor, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:
+    def _map_back(self, probabilities: np.ndarray, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:
         """Labels on the grid ``(shape, affine)``: nearest (``fast``) or interpolated probabilities."""
         if self.fast:
             return resample_to_grid(grid.with_array(winners), shape, affine, order=0, cval=0).array
         best = np.full(shape, -1.0, np.float32)
         labels = np.zeros(shape, np.uint8)
         for value in [0] + [int(c) for c in np.unique(winners) if c]:
-            channel = grid.with_array(probabilities[value].numpy())
+            channel = grid.with_array(probabilities[value])
             resampled = resample_to_grid(channel, shape, affine, order=1, cval=1.0 if value == 0 else 0.0).array
             better = resampled > best
             best[better] = resampled[better]
@@ -216,12 +225,14 @@ def models_for_input(models: Sequence[str], window: Sequence[float] | None) -> t
 
 
 def load_predictor(models: Sequence[str], *, device: str = "auto", tta: bool = False, fast: bool = False,
-                   postprocessing: PostprocessConfig = PostprocessConfig()) -> Predictor:
-    """A Predictor of bundles by name or path; on the CPU a shipped bundle's program is used.
+                   postprocessing: PostprocessConfig = PostprocessConfig(), threads: int | None = None) -> Predictor:
+    """A Predictor of bundles by name or path; on the CPU a bundle's ONNX graph is run
+    (ONNX Runtime, no torch) where it has one. ``threads``: CPU threads (default: every
+    core this process may use).
 
     Raises:
         KeyError, ValueError: an unknown or broken model, or an unusable device.
     """
-    on_cpu = resolve_device(device).type == "cpu"
-    bundles = [load_bundle(name, program=on_cpu) for name in models]
-    return Predictor(bundles, device=device, tta=tta, fast=fast, postprocessing=postprocessing)
+    on_cpu = resolve_device_name(device) == "cpu"
+    bundles = [load_bundle(name, onnx=on_cpu, threads=threads) for name in models]
+    return Predictor(bundles, device=device, tta=tta, fast=fast, postprocessing=postprocessing, threads=threads)

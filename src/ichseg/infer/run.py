@@ -16,11 +16,10 @@ import shutil
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from .. import __version__
@@ -118,17 +117,25 @@ def finish_run(output: str | Path, rows: list[dict], record: dict, started: floa
         write_report(output)
 
 
+def _installed(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
 def run_record(predictor_settings: dict, **options) -> dict:
     """What ``run.json`` says of the software and the options (the cases are added at the end)."""
-    return {"ichseg": __version__, "python": sys.version.split()[0], "torch": torch.__version__,
+    return {"ichseg": __version__, "python": sys.version.split()[0], "torch": version("torch"),
+            "onnxruntime": _installed("onnxruntime"),
             "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
             **predictor_settings, **options}
 
 
 def predictor_record(predictor: Predictor) -> dict:
     """The device, threads, models (with checksums) and options of a loaded predictor."""
-    return {"device": str(predictor.device), "threads": torch.get_num_threads(),
-            "models": [{"name": b.name, "sha256": b.description.sha256, "exported_program": b.exported}
+    return {"device": predictor.device, "threads": predictor.threads,
+            "models": [{"name": b.name, "sha256": b.description.sha256, "onnx_runtime": b.exported}
                        for b in predictor.bundles],
             "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict()}
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from ..labels import LABELS
 from .registry import build_model
+
+if TYPE_CHECKING:  # torch is imported where a network is built: a spec alone is plain data
+    from torch import nn
 
 SPEC_VERSION = 1
 _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {

@@ -14,12 +14,15 @@ its ``ichseg_metadata`` dict overrides the defaults (2D and 3D, multiples of 16)
 
 from __future__ import annotations
 
-from torch import nn
+from typing import TYPE_CHECKING
 
 from ..registry import Registry
 
+if TYPE_CHECKING:
+    from torch import nn
+
 # The modules that register networks import MONAI; they load on the first lookup, so that
-# reading a checkpoint or running a bundle's TorchScript program never imports MONAI.
+# reading a checkpoint or running a bundle's ONNX graph never imports MONAI.
 MODELS = Registry("model", providers=("ichseg.models.monai_networks", "ichseg.models.dynamic_unets",
                                       "ichseg.models.smp_networks", "ichseg.models.hu_threshold"),
                   default_metadata={"dims": (2, 3), "size_multiple": {2: (16, 16), 3: (16, 16, 16)}})

@@ -31,29 +31,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 UNCERTAIN_BAND = (0.1, 0.9)
 FLOOR_ML = 0.5  # keeps the interval of a type predicted absent from being a single point
 FORMAT_VERSION = 1
 
 
-def entropy_map(probabilities: torch.Tensor) -> np.ndarray:
+def entropy_map(probabilities: np.ndarray) -> np.ndarray:
     """Normalised entropy (float32, 0..1) of ``(K, ...)`` probabilities over the first axis.
 
     Example:
-        >>> entropy_map(torch.tensor([[1.0, 0.5], [0.0, 0.5]])).round(3).tolist()
+        >>> entropy_map(np.array([[1.0, 0.5], [0.0, 0.5]])).round(3).tolist()
         [0.0, 1.0]
     """
-    p = probabilities.clamp_min(1e-7)
-    entropy = -(p * p.log()).sum(dim=0) / math.log(probabilities.shape[0])
-    return entropy.clamp_(0.0, 1.0).numpy().astype(np.float32)
+    entropy = np.zeros(probabilities.shape[1:], np.float32)
+    for channel in probabilities:  # one class at a time: no copy of the whole volume's probabilities
+        p = np.maximum(channel, np.float32(1e-7), dtype=np.float32)
+        entropy -= p * np.log(p)
+    entropy /= np.float32(math.log(probabilities.shape[0]))
+    return np.clip(entropy, 0.0, 1.0, out=entropy)
 
 
-def uncertain_volumes_ml(probabilities: torch.Tensor, voxel_ml: float) -> list[float]:
+def uncertain_volumes_ml(probabilities: np.ndarray, voxel_ml: float) -> list[float]:
     """Per class (index = label value) the volume whose probability lies in :data:`UNCERTAIN_BAND`."""
     low, high = UNCERTAIN_BAND
-    return [float(((channel >= low) & (channel <= high)).sum()) * voxel_ml for channel in probabilities]
+    return [float(np.count_nonzero((channel >= low) & (channel <= high))) * voxel_ml for channel in probabilities]
 
 
 def _conformal_quantiles(residuals: np.ndarray, alpha: float) -> tuple[float, float]:

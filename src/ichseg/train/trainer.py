@@ -102,6 +102,7 @@ def initial_weights(source: str, spec: NetworkSpec) -> dict[str, torch.Tensor]:
     differing = [key for key in SAME_NETWORK_FIELDS if getattr(bundle.spec, key) != getattr(spec, key)]
     if differing:
         raise InputError(source, f"initial weights: network differs from this run's in {', '.join(differing)}")
+    assert isinstance(bundle.network, torch.nn.Module)  # load_bundle builds the network unless onnx=True
     return {name: value.float() for name, value in bundle.network.state_dict().items()}
 
 
@@ -236,7 +237,7 @@ class SupervisedTrainer:
                 network, case.channels, patch_size=patch, context_slices=self.spec.context_slices,
                 overlap=self.config.sliding_window_overlap, blend=blend, device=self.device,
                 batch_size=max(1, self.batch_size), amp=self.amp)
-            prediction = probabilities.argmax(0).numpy()
+            prediction = probabilities.argmax(0)
             reference = case.labels
             for value in range(1, N_CLASSES):
                 p, r = prediction == value, reference == value

@@ -43,11 +43,11 @@ class SelfTrainingTrainer(SemiSupervisedTrainer):
     def _round_folder(self, index: int):
         return self.output / "self_training" / f"round_{index}"
 
-    def _confidence(self, probabilities: torch.Tensor) -> tuple[np.ndarray, float]:
-        top, labels = probabilities.max(0)
+    def _confidence(self, probabilities: np.ndarray) -> tuple[np.ndarray, float]:
+        top, labels = probabilities.max(0), probabilities.argmax(0)
         blood = labels > 0
         confidence = float(top[blood].mean() if blood.any() else top.mean())
-        return labels.numpy().astype(np.uint8), confidence
+        return labels.astype(np.uint8), confidence
 
     def _pseudo_label(self, index: int) -> list[TrainingCase]:
         folder = self._round_folder(index)
