@@ -3,10 +3,12 @@ and peak resident memory of the whole command (Python start-up, imports, reading
 inference, writing every output), and the blood it finds on this normal scan.
 
 Also: where each second goes (``benchmarks/predict_phases.py`` in a fresh process: imports,
-model load, read, network alone, the rest of the predictor, outputs), the start-up share
+model load, read, network alone, the rest of the predictor, outputs), the network alone on
+ONNX Runtime against torch in float32 and bfloat16, the start-up share
 (everything before the first case begins), the network's FLOP count against this
-machine's measured float32 matmul rate (a lower bound for the network's time), and how
-the time grows with slices (the same head resampled to 0.6 mm: ~250 slices).
+machine's measured float32 matmul rate (a lower bound for the network's time), how
+the time grows with slices (the same head resampled to 0.6 mm: ~250 slices), and a scan with
+blood (the demo head), where ``--fast``'s nearest label mapping has work to save.
 
 Targets (issue #24): <= 2.5 s and <= 1.0 GB on 2 quiet CPU cores; total predicted blood <= 0.5 mL.
 Writes ``benchmarks/results/predict_bench.json``.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import statistics
@@ -90,6 +93,42 @@ def network_gflop(model_slices: int, window: list[int]) -> float:
     return counter.get_total_flops() * model_slices / 1e9
 
 
+def network_backends(repeats: int = 3) -> dict:
+    """Seconds (best of ``repeats``) of the bundled network alone on the GE head's prepared
+    slices: the ONNX graph on ONNX Runtime (what CPU runs use), the torch network in
+    float32, and in bfloat16 autocast (AMX/AVX-512 BF16 where the CPU has them)."""
+    import numpy as np
+    import torch
+
+    from ichseg.infer.bundle import load_bundle
+    from ichseg.infer.predictor import BATCH_SIZE, Predictor
+    from ichseg.infer.sliding_window import slices_with_context, whole_slice_logits
+    from ichseg.io import read_volume
+    from ichseg.preprocess.model_input import prepare_model_input
+
+    graph, module = load_bundle("default", onnx=True), load_bundle("default")
+    spec = module.spec
+    prepared = prepare_model_input(read_volume(example_path("ge_head_ct")), spec.spacing, spec.normalization,
+                                   keep_thicker_slices=True)
+    window, _ = Predictor._window(spec, prepared.channels.shape[1:])
+    slices = slices_with_context(prepared.channels, spec.context_slices)
+    cval = float(prepared.channels.min())
+
+    def run(network, autocast: bool = False) -> np.ndarray:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            return whole_slice_logits(network, slices, window, batch_size=BATCH_SIZE["cpu"], cval=cval)
+
+    results, logits = {}, {}
+    for name, network, autocast in (("onnxruntime_fp32", graph.network, False),
+                                    ("torch_fp32", module.network, False), ("torch_bf16", module.network, True)):
+        logits[name] = run(network, autocast)  # the first call sets up kernels and memory
+        results[name] = round(min(_timed(functools.partial(run, network, autocast)) for _ in range(repeats)), 3)
+    reference = logits["torch_fp32"].argmax(1)
+    for name in ("onnxruntime_fp32", "torch_bf16"):
+        results[f"{name}_same_argmax_share"] = float((logits[name].argmax(1) == reference).mean())
+    return results
+
+
 def thin_copy(folder: Path) -> tuple[Path, int]:
     """The GE head resampled to 0.6 mm slices (linear), as a thin reconstruction would be sized."""
     import numpy as np
@@ -105,6 +144,17 @@ def thin_copy(folder: Path) -> tuple[Path, int]:
     path = folder / "ge_head_ct_0.6mm.nii.gz"
     write_nifti(thin.with_array(np.round(thin.array).astype(np.int16)), path, dtype="int16")
     return path, n_slices
+
+
+def demo_copy(folder: Path) -> Path:
+    """The demo head (the GE head with generated blood, ~90 mL over five types) as NIfTI:
+    a scan on which the label mapping, post-processing and measurements have work to do."""
+    from ichseg.demo import demo_case
+    from ichseg.io import write_nifti
+
+    path = folder / "demo_head.nii.gz"
+    write_nifti(demo_case().image, path)
+    return path
 
 
 def main() -> None:
@@ -125,7 +175,8 @@ def main() -> None:
                           "lower_bound_s": round(gflop / rate, 2), "measured_s": network_s,
                           "achieved_gflop_per_s": round(gflop / network_s, 1)}
     print("phases", json.dumps({k: v["s"] for k, v in profile["phases"].items()}))
-    print("network", json.dumps(results["network"]))
+    results["network_backends_s"] = network_backends()
+    print("network", json.dumps(results["network"]), json.dumps(results["network_backends_s"]))
     with tempfile.TemporaryDirectory() as folder:
         thin, n_slices = thin_copy(Path(folder))
         runs = [run_once(["--model", args.model], source=thin) for _ in range(args.repeats)]
@@ -143,6 +194,17 @@ def main() -> None:
             "per_class_ml": runs[0]["per_class_ml"], "runs": runs,
         }
         print(mode, json.dumps({k: v for k, v in results["modes"][mode].items() if k != "runs"}))
+    with tempfile.TemporaryDirectory() as folder:
+        demo = demo_copy(Path(folder))
+        results["with_blood"] = {}
+        for mode, arguments in (("default", []), ("fast", ["--fast"])):
+            runs = [run_once(["--model", args.model, *arguments], source=demo) for _ in range(args.repeats)]
+            results["with_blood"][mode] = {
+                "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+                "median_case_s": statistics.median(r["case_s"] for r in runs),
+                "max_peak_rss_gb": max(r["peak_rss_gb"] for r in runs),
+                "any_hemorrhage_ml": runs[0]["any_hemorrhage_ml"], "runs": runs}
+            print("with blood", mode, json.dumps({k: v for k, v in results["with_blood"][mode].items() if k != "runs"}))
     results["thin_over_default_wall"] = round(results["thin_0.6mm"]["median_wall_s"]
                                               / results["modes"]["default"]["median_wall_s"], 2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -48,8 +48,11 @@ def resample_to_grid(
     integer_labels = order == 0
     out_dtype = array.dtype if integer_labels else np.float32
     fill = float(array.min()) if cval is None else float(cval)
+    # integer images (int16 HU) go in as they are: SciPy interpolates in double either way, and a
+    # float32 copy of a thin scan took longer than the interpolation
+    source = array if integer_labels or np.issubdtype(array.dtype, np.integer) else array.astype(np.float32, copy=False)
     resampled = ndimage.affine_transform(
-        array if integer_labels else array.astype(np.float32, copy=False),
+        source,
         matrix, offset=offset, output_shape=tuple(int(s) for s in shape), output=out_dtype,
         order=order, mode="constant", cval=fill, prefilter=order > 1,
     )

@@ -31,6 +31,7 @@ from ..preprocess.brain_mask import brain_mask
 TENTORIAL_LEVEL = 0.32
 FOSSA_CENTRE = (0.5, 0.29, 0.23)  # of the cavity's width (R-L), length (back to front), height (bottom up)
 FOSSA_SEMI_AXES = (0.36, 0.225, 0.23)
+EXTENT_SAMPLE = 200_000  # cavity voxels whose world positions give its extents
 
 
 def _world(volume: Volume, voxels: np.ndarray) -> np.ndarray:
@@ -57,15 +58,19 @@ def cavity_extents(image: Volume, cavity: np.ndarray | None = None) -> tuple[np.
     voxels = np.argwhere(cavity)
     if len(voxels) == 0:
         return None
-    world = _world(image, voxels.astype(float))
-    return np.percentile(world, 0.5, axis=0), np.percentile(world, 99.5, axis=0)
+    # every k-th voxel in raster order: an even spatial sample whose 0.5 and 99.5 % points lie
+    # within a voxel of the full cavity's, at a fraction of the sorting (a cavity has ~1 M voxels)
+    voxels = voxels[:: max(1, len(voxels) // EXTENT_SAMPLE)]
+    low, high = np.percentile(_world(image, voxels.astype(float)), [0.5, 99.5], axis=0)
+    return low, high
 
 
 def iph_infratentorial(image: Volume, labels: np.ndarray) -> bool | None:
     """Whether the largest IPH lesion's centre lies in the posterior fossa (module docstring)."""
-    components, n = ndimage.label(np.asarray(labels) == IPH, LESION_CONNECTIVITY)
-    if n == 0:
+    iph = np.asarray(labels) == IPH
+    if not iph.any():  # labelling a whole thin scan's empty mask costs 0.4 s
         return None
+    components, n = ndimage.label(iph, LESION_CONNECTIVITY)
     extents = cavity_extents(image)
     if extents is None:
         return None

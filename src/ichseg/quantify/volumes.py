@@ -34,9 +34,14 @@ def quantify_labels(labels: np.ndarray, spacing: Sequence[float]) -> dict:
         raise ValueError(f"labels must be 3D, got shape {labels.shape}")
     spacing = tuple(float(s) for s in spacing)
     voxel_ml = float(np.prod(spacing)) / 1000
-    counts = np.bincount(labels.ravel().astype(np.int64), minlength=len(LABELS))
-    if counts[1:].any():
-        labels = labels[bounding_box(labels > 0)]  # lesions and their sizes do not depend on the empty rest
+    # lesions, their sizes and counts do not depend on the empty rest: the box alone is counted
+    # (a 0.6 mm scan has ~75 M voxels; casting them all for bincount took 0.7 s)
+    labelled_any = labels > 0
+    if labelled_any.any():
+        labels = labels[bounding_box(labelled_any)]
+        counts = np.bincount(labels.ravel(), minlength=len(LABELS))
+    else:
+        counts = np.zeros(len(LABELS), np.int64)
     result: dict = {}
     for value, name in LABELS.items():
         if value == 0:
