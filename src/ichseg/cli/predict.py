@@ -25,7 +25,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = Tr
     if uncertainty:
         parser.add_argument("--uncertainty", action="store_true",
                             help="write uncertainty.nii.gz and a calibrated volume interval per type (turns on --tta)")
-    parser.add_argument("--fast", action="store_true", help="whole-slice windows and nearest label mapping")
+    parser.add_argument("--fast", action="store_true",
+                        help="map labels back to the input grid by nearest neighbour, not interpolated "
+                             "probabilities (faster on scans with blood; Dice about 0.02 lower)")
     parser.add_argument("--min-component-ml", type=float, default=PostprocessConfig.min_component_ml,
                         help="remove predicted components smaller than this (0: keep all; default %(default)s)")
     parser.add_argument("--smooth", action="store_true", help="in-plane morphological opening of each class")
