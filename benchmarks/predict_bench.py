@@ -43,7 +43,8 @@ def run_once(arguments: list[str], source: Path | None = None) -> dict:
         # a fresh process per run so that its peak RSS is its own (RUSAGE_CHILDREN keeps the max of children)
         result = subprocess.run([sys.executable, "-c", (
             "import resource, subprocess, sys, json; r = subprocess.run(sys.argv[1:]);"
-            "print(json.dumps({'rc': r.returncode, 'rss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))"
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+            "print(json.dumps({'rc': r.returncode, 'rss_kb': u.ru_maxrss, 'cpu_s': u.ru_utime + u.ru_stime}))"
         ), *command], capture_output=True, text=True)
         wall = time.perf_counter() - started
         measured = json.loads(result.stdout.strip().splitlines()[-1])
@@ -52,7 +53,8 @@ def run_once(arguments: list[str], source: Path | None = None) -> dict:
         with open(Path(folder) / "summary.csv", newline="") as stream:
             row = next(csv.DictReader(stream))
         case_seconds = json.loads((Path(folder) / "run.json").read_text())["cases"][0]["seconds"]
-    return {"wall_s": round(wall, 2), "case_s": case_seconds, "peak_rss_gb": round(measured["rss_kb"] / 1e6, 3),
+    return {"wall_s": round(wall, 2), "cpu_s": round(measured["cpu_s"], 2), "case_s": case_seconds,
+            "peak_rss_gb": round(measured["rss_kb"] / 1e6, 3),
             "any_hemorrhage_ml": float(row["any_hemorrhage_ml"]),
             "per_class_ml": {k[:-3]: float(v) for k, v in row.items() if k.endswith("_ml") and k != "any_hemorrhage_ml"}}
 
@@ -146,6 +148,37 @@ def thin_copy(folder: Path) -> tuple[Path, int]:
     return path, n_slices
 
 
+def slab_copies(folder: Path, counts: tuple[int, ...] = (9, 18, 27, 37)) -> dict[int, Path]:
+    """The first ``n`` slices of the GE head as read (37 slices of 4 mm) as NIfTI, for the
+    time's growth with slices."""
+    from ichseg.io import Volume, read_volume, write_nifti
+
+    volume = read_volume(example_path("ge_head_ct"))
+    paths = {}
+    for n in counts:
+        paths[n] = folder / f"ge_head_ct_{n}_slices.nii.gz"
+        write_nifti(Volume(volume.array[..., :n].copy(), volume.affine), paths[n])
+    return paths
+
+
+def growth_per_slice(folder: Path, repeats: int, model: str) -> dict:
+    """Median case seconds and process wall for slabs of the GE head, and the least-squares
+    line through them: fixed seconds and seconds per model slice (5 mm)."""
+    import numpy as np
+
+    points = []
+    for n, path in slab_copies(folder).items():
+        runs = [run_once(["--model", model], source=path) for _ in range(repeats)]
+        points.append({"input_slices": n, "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+                       "median_cpu_s": statistics.median(r["cpu_s"] for r in runs),
+                       "median_case_s": statistics.median(r["case_s"] for r in runs)})
+    slices = np.array([p["input_slices"] for p in points], float)
+    fits = {key: np.polyfit(slices, [p[f"median_{key}"] for p in points], 1) for key in ("wall_s", "cpu_s")}
+    return {"slabs": points, **{f"{key}_per_slice": round(float(fit[0]), 4) for key, fit in fits.items()},
+            **{f"{key}_fixed": round(float(fit[1]), 3) for key, fit in fits.items()},
+            "note": "input slices of 4 mm; the model sees 5 mm slices (0.8 model slices per input slice)"}
+
+
 def demo_copy(folder: Path) -> Path:
     """The demo head (the GE head with generated blood, ~90 mL over five types) as NIfTI:
     a scan on which the label mapping, post-processing and measurements have work to do."""
@@ -205,6 +238,9 @@ def main() -> None:
                 "max_peak_rss_gb": max(r["peak_rss_gb"] for r in runs),
                 "any_hemorrhage_ml": runs[0]["any_hemorrhage_ml"], "runs": runs}
             print("with blood", mode, json.dumps({k: v for k, v in results["with_blood"][mode].items() if k != "runs"}))
+    with tempfile.TemporaryDirectory() as folder:
+        results["growth"] = growth_per_slice(Path(folder), args.repeats, args.model)
+    print("growth", json.dumps(results["growth"]))
     results["thin_over_default_wall"] = round(results["thin_0.6mm"]["median_wall_s"]
                                               / results["modes"]["default"]["median_wall_s"], 2)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
