@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "bad_inputs"))
 from bad_input_corpus import build_reader_corpus, snapshot
 
-from ichseg.infer.bundle import PROGRAM, bundled_model_path, sha256_of
+from ichseg.infer.bundle import bundled_model_path, sha256_of
 
 RESULTS = Path(__file__).parent / "results" / "bad_input_bench.json"
 ICHSEG = [sys.executable, "-m", "ichseg"]
@@ -44,9 +44,9 @@ class Payload:
 
 def crafted_bundle(folder: Path, marker: Path) -> Path:
     shutil.copytree(bundled_model_path(), folder)
-    (folder / PROGRAM).write_bytes(pickle.dumps(Payload(marker)))
+    (folder / "model.ts").write_bytes(pickle.dumps(Payload(marker)))  # the program file of older bundles
     description = json.loads((folder / "bundle.json").read_text())
-    description["program_sha256"] = sha256_of(folder / PROGRAM)  # the author writes the checksum as well
+    description["program_sha256"] = sha256_of(folder / "model.ts")  # the author writes the checksum as well
     (folder / "bundle.json").write_text(json.dumps(description))
     return folder
 
@@ -108,8 +108,8 @@ def main() -> None:
     result = {"counts": counts, "predict_batch_exit_status": batch.returncode,
               "batch_rows": len(table), "batch_errors": sum(row["status"] == "error" for row in table.values()),
               "crafted_bundle_exit_status": crafted.returncode,
-              "crafted_bundle_exported_program": json.loads((root / "out_crafted" / "run.json").read_text())
-              ["models"][0]["exported_program"] if crafted.returncode == 0 else None,
+              "crafted_bundle_onnx_runtime": json.loads((root / "out_crafted" / "run.json").read_text())
+              ["models"][0]["onnx_runtime"] if crafted.returncode == 0 else None,
               "unclear": problems, "seconds": round(time.perf_counter() - started, 1)}
     print(json.dumps(result, indent=1))
     RESULTS.parent.mkdir(exist_ok=True)

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
 import ichseg.infer.sliding_window as sliding_window
@@ -44,15 +43,15 @@ MODES = {"a": "whole volume", "b": "every slice alone", "c": "3-slice pieces", "
          "e": "8-bit brain-window PNG export"}
 
 
-def minimum_filled_context(channels: torch.Tensor, context_slices: int) -> torch.Tensor:
+def minimum_filled_context(channels: np.ndarray, context_slices: int) -> np.ndarray:
     """The neighbour rule before issue #16: missing neighbours = the channel minimum."""
     n_channels, size_x, size_y, n_slices = channels.shape
     if context_slices:
-        fill = channels.reshape(n_channels, -1).amin(dim=1).reshape(n_channels, 1, 1, 1)
-        pad = fill.expand(n_channels, size_x, size_y, context_slices)
-        channels = torch.cat([pad, channels, pad], dim=3)
-    windows = channels.unfold(3, 2 * context_slices + 1, 1)
-    return windows.permute(3, 0, 4, 1, 2).reshape(n_slices, -1, size_x, size_y)
+        fill = channels.reshape(n_channels, -1).min(axis=1).reshape(n_channels, 1, 1, 1)
+        pad = np.broadcast_to(fill, (n_channels, size_x, size_y, context_slices))
+        channels = np.concatenate([pad, channels, pad], axis=3)
+    windows = np.lib.stride_tricks.sliding_window_view(channels, 2 * context_slices + 1, axis=3)
+    return np.ascontiguousarray(windows.transpose(3, 0, 4, 1, 2)).reshape(n_slices, -1, size_x, size_y)
 
 
 def piece(volume: Volume, start: int, stop: int) -> Volume:

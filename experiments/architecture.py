@@ -116,7 +116,7 @@ def main() -> None:
                                           "training_seconds": summary["seconds"]}) + "\n")
         bundle = run / "bundle_last_weights"
         export_bundle(load_checkpoint(run / "fold_all" / "checkpoint_last.pt"), bundle, name=name,
-                      training={"candidate": name}, use_ema=False, program=False)
+                      training={"candidate": name}, use_ema=False, onnx=False)
         evaluation = work / f"{name}_accuracy"
         results["candidates"][name] = {"setup": CANDIDATES[name], **json.loads(record.read_text()),
                                        **accuracy(bundle, test_set, evaluation)}

@@ -61,7 +61,7 @@ def threshold_rule(probabilities: np.ndarray, threshold: float) -> np.ndarray:
 def rule_labels(predictor: Predictor, volume, thresholds) -> dict[str, np.ndarray]:
     """Labels on ``volume``'s grid for ``argmax`` and each ``blood_<t>`` rule, post-processing off."""
     probabilities, grid = predictor.probabilities(volume)
-    model_grid = probabilities.numpy()
+    model_grid = probabilities
     candidates = (model_grid.argmax(0) > 0) | (model_grid[BLEEDS].sum(0) >= min(thresholds))
     rules = {name: np.zeros(volume.shape, np.uint8) for name in ["argmax", *(f"blood_{t}" for t in thresholds)]}
     box = input_box(grid, candidates, volume)
@@ -105,7 +105,7 @@ def main() -> None:
         entries = list_dataset_cases(Path(args.dataset))
     except InputError as error:
         sys.exit(f"decision_rule: {error}")
-    predictor = Predictor([load_bundle(args.model, program=True)], device="cpu")
+    predictor = Predictor([load_bundle(args.model, onnx=True)], device="cpu")
     cases: dict[str, list] = {}
     start = time.perf_counter()
     for entry in entries:
