@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 import subprocess
@@ -92,6 +93,23 @@ def test_both_shipped_bundles_carry_a_checked_graph():
         description = json.loads((bundled_model_path(name) / "bundle.json").read_text())
         assert sha256_of(bundled_model_path(name) / ONNX_FILE) == description["onnx_sha256"]
         assert not (bundled_model_path(name) / "model.ts").exists()
+
+
+@pytest.mark.parametrize("name", ["default", "windowed"])
+def test_each_shipped_graph_is_the_export_of_its_shipped_weights(name):
+    """The CPU path (the graph) and the GPU path (the weights) run the same network: the
+    export is deterministic, so exporting the shipped weights again gives the same bytes."""
+    from safetensors.torch import load_file
+
+    from ichseg.infer.bundle import SLICE_MULTIPLE, bundled_model_path, read_description
+    from ichseg.infer.onnx_network import onnx_graph
+
+    folder = bundled_model_path(name)
+    description = read_description(folder)
+    network = description.network.build()
+    network.load_state_dict({k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()})
+    graph = onnx_graph(network.eval(), description.network, size_multiple=SLICE_MULTIPLE)
+    assert hashlib.sha256(graph).hexdigest() == description.onnx_sha256
 
 
 def test_weights_that_do_not_match_their_checksum_are_refused_on_every_path(tmp_path, tiny_bundle):

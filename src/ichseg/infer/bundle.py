@@ -5,9 +5,9 @@ card. Nothing is downloaded: a bundle is a folder in the package or given by pat
 A 2D bundle may also hold ``model.onnx``: the same network and weights as an ONNX graph
 (any batch and slice size; see :mod:`ichseg.infer.onnx_network`). On the CPU it is run by
 ONNX Runtime, so a one-scan run needs neither torch nor MONAI: on the 2-core machine of
-``benchmarks/predict_bench.py`` the graph loads in about 0.05 s after an import of about
-0.1 s, against about 1.5 s for importing torch and 1-3 s more for MONAI and building the
-network. Without ``onnxruntime``, on a GPU, or for a bundle without a graph, the network
+``benchmarks/predict_bench.py`` ONNX Runtime's import and the graph's load take about
+0.1 s each, against about 1.5 s for importing torch and 1-3 s more for MONAI and building
+the network. Without ``onnxruntime``, on a GPU, or for a bundle without a graph, the network
 is built from its spec (registered names only) and its safetensors weights.
 
 Trust: a safetensors file holds tensors and an ONNX file a graph of standard operators;
@@ -110,10 +110,10 @@ class BundleDescription:
         for key in ("training", "metrics"):
             if not isinstance(data.get(key, {}), dict):
                 raise ValueError(f"{source}: {key} must be an object")
+        # an older bundle's program_sha256 (its TorchScript program) is dropped: programs are never run
         return cls(name=str(data.get("name", "")), network=network,
                    sha256=data["sha256"], dtype=str(data.get("dtype", "float32")), training=data.get("training", {}),
                    metrics=data.get("metrics", {}), onnx_sha256=data.get("onnx_sha256"), format_version=version)
-        # an older bundle's program_sha256 (its TorchScript program) is dropped: programs are never run
 
 
 def _is_sha256(value: object) -> bool:
@@ -280,7 +280,7 @@ def write_onnx_graph(spec: NetworkSpec, weights: dict, folder: Path) -> str | No
     network = spec.build()
     network.load_state_dict({k: v.float() for k, v in weights.items()})
     try:
-        (folder / ONNX_FILE).write_bytes(onnx_graph(network.eval(), spec))
+        (folder / ONNX_FILE).write_bytes(onnx_graph(network.eval(), spec, size_multiple=SLICE_MULTIPLE))
     except Exception as error:  # noqa: BLE001  (the exporter raises many kinds; the weights still serve)
         warnings.warn(f"{folder.name}: network not exported as an ONNX graph ({type(error).__name__}: {error}); "
                       "CPU runs will build it from the weights", stacklevel=2)

@@ -1,11 +1,12 @@
 """A bundle's 2D network as an ONNX graph, run by ONNX Runtime on the CPU.
 
 Why: a one-scan ``ichseg predict`` on a laptop is mostly start-up. Importing torch takes
-about 1.5 s on 2 cores, and ONNX Runtime runs the bundled network on 30 slices of
-256x320 in about 0.5 s against torch's 0.7 s (``benchmarks/predict_bench.py``), after an
-import of about 0.1 s. So on the CPU the whole predict path -- reading, the network,
-post-processing, outputs -- runs without torch whenever the bundle has ``model.onnx``
-and ``onnxruntime`` is installed; otherwise the network is built from the weights.
+about 1.5 s on 2 cores, ONNX Runtime about 0.1 s, and ONNX Runtime runs the bundled
+network on 30 slices of 256x320 at least as fast as torch (0.36 s against 0.39-0.42 s
+in float32 and 0.39-0.41 s in bfloat16 autocast, ``benchmarks/predict_bench.py``). So on
+the CPU the whole predict path -- reading, the network, post-processing, outputs -- runs
+without torch whenever the bundle has ``model.onnx`` and ``onnxruntime`` is installed;
+otherwise the network is built from the weights.
 
 Trust: an ONNX file is a graph of standard operators and their tensors (protobuf data);
 ONNX Runtime runs no code from it, so any bundle's graph may be used once its SHA-256
@@ -17,7 +18,7 @@ Example:
     >>> spec = NetworkSpec(model="unet", spatial_dims=2, in_channels=1, out_channels=7, patch_size=(32, 32),
     ...                    spacing=(1.0, 1.0, 5.0), normalization={"scheme": "windows", "windows": "brain"},
     ...                    options={"channels": [4, 8], "strides": [2]})
-    >>> torch.manual_seed(0) and None
+    >>> _ = torch.manual_seed(0)
     >>> network = spec.build().eval()
     >>> runner = OnnxNetwork(onnx_graph(network, spec))
     >>> runner(np.zeros((2, 1, 64, 32), np.float32)).shape
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 
 ONNX_FILE = "model.onnx"
 OPSET = 17
-SIZE_MULTIPLE = 32  # the graph is checked on slices whose sides are multiples of this
 
 
 def onnx_runtime_available() -> bool:
@@ -85,9 +85,9 @@ class OnnxNetwork:
         return self.session.run(None, {self.input_name: np.ascontiguousarray(slices, dtype=np.float32)})[0]
 
 
-def onnx_graph(network: torch.nn.Module, spec: NetworkSpec) -> bytes:
+def onnx_graph(network: torch.nn.Module, spec: NetworkSpec, *, size_multiple: int = 32) -> bytes:
     """A 2D ``network`` (eval mode) as ONNX bytes taking any batch of slices whose sides
-    are multiples of :data:`SIZE_MULTIPLE`.
+    are multiples of ``size_multiple``.
 
     The export records one run; a network whose operations depend on the input's size
     would be recorded wrongly, so the graph is run by ONNX Runtime on a second batch and
@@ -98,8 +98,8 @@ def onnx_graph(network: torch.nn.Module, spec: NetworkSpec) -> bytes:
     if spec.spatial_dims != 2:
         raise ValueError("only 2D networks are exported as ONNX graphs")
     generator = torch.Generator().manual_seed(0)
-    example = torch.randn(2, spec.in_channels, 4 * SIZE_MULTIPLE, 5 * SIZE_MULTIPLE, generator=generator)
-    other = torch.randn(3, spec.in_channels, 6 * SIZE_MULTIPLE, 3 * SIZE_MULTIPLE, generator=generator)
+    example = torch.randn(2, spec.in_channels, 4 * size_multiple, 5 * size_multiple, generator=generator)
+    other = torch.randn(3, spec.in_channels, 6 * size_multiple, 3 * size_multiple, generator=generator)
     axes = {0: "slices", 2: "x", 3: "y"}
     stream = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
