@@ -35,8 +35,12 @@ def resolve_device_name(name: str = "auto") -> str:
     """
     if name == "cpu" or (name == "auto" and not cuda_may_exist()):
         return "cpu"
-    import torch  # noqa: PLC0415  (only where a GPU may be there)
-
+    try:
+        import torch  # noqa: PLC0415  (only where a GPU may be there)
+    except ModuleNotFoundError:
+        if name == "auto":  # an install without the training extra runs on the CPU
+            return "cpu"
+        raise
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     try:

@@ -104,9 +104,9 @@ def _run_on_dask(args: argparse.Namespace) -> list[dict]:
     if args.dask_workers is not None and args.dask_workers < 1:
         raise SystemExit("ichseg predict: --dask-workers must be at least 1")
     models = models_for_input(args.model, args.window)
-    try:  # a wrong model is refused here, not once per case on every worker
+    try:  # a wrong model is refused here, not once per case on every worker (its graph: no torch needed)
         for model in models:
-            load_bundle(model)
+            load_bundle(model, onnx=True)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None
     try:

@@ -126,9 +126,9 @@ def _installed(package: str) -> str | None:
 
 def run_record(predictor_settings: dict, **options) -> dict:
     """What ``run.json`` says of the software and the options (the cases are added at the end)."""
-    return {"ichseg": __version__, "python": sys.version.split()[0], "torch": version("torch"),
+    return {"ichseg": __version__, "python": sys.version.split()[0], "torch": _installed("torch"),
             "onnxruntime": _installed("onnxruntime"),
-            "monai": version("monai"), "numpy": np.__version__, "platform": platform.platform(),
+            "monai": _installed("monai"), "numpy": np.__version__, "platform": platform.platform(),
             **predictor_settings, **options}
 
 
