@@ -11,6 +11,7 @@ measured in the scan's brain is added so the blood has the scanner's texture.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from scipy import ndimage
 
 from ...io import Volume, read_volume
 from ...preprocess import brain_mask
+from ...preprocess.crop import bounding_box
 from .fields import Grid
 from .head import HeadAnatomy
 
@@ -36,6 +38,42 @@ def estimate_noise_sd(hu: np.ndarray, brain: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))) / np.sqrt(1 - 1 / 25))
 
 
+def distance_inside(mask: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """float32 distance (mm) of each ``mask`` voxel to the nearest voxel outside it (0 outside).
+
+    Computed in the mask's bounding box grown by one voxel: the nearest outside voxel of an
+    inside voxel is never farther than that box's border layer, so the result is exactly the
+    whole array's transform, at a fraction of the time (a head is about half its scan).
+
+    Example:
+        >>> mask = np.zeros((7, 7, 3), bool); mask[2:5, 2:5, 1] = True
+        >>> float(distance_inside(mask, (1.0, 1.0, 1.0))[3, 3, 1])
+        1.0
+    """
+    depth = np.zeros(mask.shape, np.float32)
+    if mask.any():
+        box = bounding_box(mask, (1, 1, 1))
+        depth[box] = ndimage.distance_transform_edt(mask[box], sampling=spacing)
+    return depth
+
+
+def within_mm(mask: np.ndarray, spacing: Sequence[float], distance_mm: float) -> np.ndarray:
+    """Voxels closer than ``distance_mm`` to ``mask`` (the mask included), computed in the
+    mask's box grown by that distance: every nearer voxel lies inside it, so the result is
+    exactly the whole array's distance transform thresholded.
+
+    Example:
+        >>> mask = np.zeros((9, 1, 1), bool); mask[4] = True
+        >>> within_mm(mask, (1.0, 1.0, 1.0), 2.5)[:, 0, 0].astype(int).tolist()
+        [0, 0, 1, 1, 1, 1, 1, 0, 0]
+    """
+    near = np.zeros(mask.shape, bool)
+    if mask.any():
+        box = bounding_box(mask, tuple(int(np.ceil(distance_mm / s)) + 1 for s in spacing))  # type: ignore[arg-type]
+        near[box] = ndimage.distance_transform_edt(~mask[box], sampling=spacing) < distance_mm
+    return near
+
+
 def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     """Masks and coordinates of a real head CT, in the layout the lesion painters use."""
     hu = np.asarray(volume.array, np.float32)
@@ -49,7 +87,7 @@ def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     world += volume.affine[:3, 3].astype(np.float32)[:, None, None, None]
     centre = np.array([world[a][intracranial].mean() for a in range(3)], np.float32)
     x, y, z = (world[a] - centre[a] for a in range(3))
-    depth = ndimage.distance_transform_edt(intracranial, sampling=spacing).astype(np.float32)
+    depth = distance_inside(intracranial, spacing)
 
     # Classify tissue on a 3x3 in-plane median so CSF spaces come out as continuous sulci
     # and cisterns rather than noise-speckled voxels.
@@ -68,7 +106,7 @@ def anatomy_from_ct(volume: Volume) -> HeadAnatomy:
     extents = [float(np.ptp(a[intracranial])) / 2 for a in (x, y, z)]
     deep_grey = parenchyma & ((x / 28) ** 2 + (y / 30) ** 2 + (z / 20) ** 2 < 1) & ~ventricles
     infratentorial = parenchyma & (z < -0.45 * extents[2]) & (y < 0)
-    skull = (hu > 300) & ~intracranial & (ndimage.distance_transform_edt(~intracranial, sampling=spacing) < 15)
+    skull = (hu > 300) & ~intracranial & within_mm(intracranial, spacing, 15.0)
     origin_x, origin_y, origin_z = (float(v) for v in volume.affine[:3, 3])
     grid = Grid((origin_x, origin_y, origin_z), spacing, hu.shape)
     return HeadAnatomy(
