@@ -162,8 +162,8 @@ def slab_copies(folder: Path, counts: tuple[int, ...] = (9, 18, 27, 37)) -> dict
 
 
 def growth_per_slice(folder: Path, repeats: int, model: str) -> dict:
-    """Median case seconds and process wall for slabs of the GE head, and the least-squares
-    line through them: fixed seconds and seconds per model slice (5 mm)."""
+    """Median process wall, process CPU and case seconds for slabs of the GE head, and the
+    least-squares lines of wall and CPU seconds: fixed seconds and seconds per input slice."""
     import numpy as np
 
     points = []
