@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from ichseg.io import Volume
-from ichseg.preprocess import resample_like, resample_to_spacing
+from ichseg.preprocess import resample_like, resample_to_grid, resample_to_spacing
+from ichseg.preprocess.resample import grid_for_spacing
 
 
 @pytest.fixture
@@ -49,3 +50,19 @@ def test_image_round_trip_is_close(sphere_volume, order):
 def test_bad_spacing_is_refused(sphere_volume):
     with pytest.raises(ValueError, match="3 positive numbers"):
         resample_to_spacing(sphere_volume, (1.0, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_a_single_slice_keeps_its_values_when_resampled_in_plane(ge_volume, order):
+    # one slice of the real (tilted, so oblique) GE head onto the model's 1 x 1 x 5 mm grid: the
+    # target slice lies on the source slice only up to rounding, which made every voxel air until
+    # a one-voxel axis was padded with its own values
+    k = 14
+    affine = ge_volume.affine.copy()
+    affine[:3, 3] = ge_volume.affine[:3, :3] @ np.array([0, 0, k]) + ge_volume.affine[:3, 3]
+    slice_alone = Volume(ge_volume.array[:, :, k:k + 1].copy(), affine)
+    shape, target = grid_for_spacing(slice_alone, (1.0, 1.0, 5.0))
+    resampled = resample_to_grid(slice_alone, shape, target, order=order, cval=-1024.0).array
+    assert shape[2] == 1
+    head = ge_volume.array[:, :, k] > -200
+    assert abs(float((resampled[..., 0] > -200).mean()) - float(head.mean())) < 0.02

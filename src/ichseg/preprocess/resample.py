@@ -45,6 +45,13 @@ def resample_to_grid(
     if np.allclose(matrix, np.diag(np.diag(matrix)), atol=1e-9):
         matrix = np.diag(matrix)  # axis-aligned: SciPy's faster separable path
     array = volume.array
+    single = [n == 1 for n in array.shape]
+    if any(single):
+        # SciPy interpolates nothing beyond the edge voxels' centres, and a one-voxel axis has no
+        # extent at all: a target on the same slice, off by rounding (1e-16), became all air. A
+        # single slice stands for its slab, so it is repeated one voxel either side.
+        array = np.pad(array, [(1, 1) if flat else (0, 0) for flat in single], mode="edge")
+        offset = offset + np.array(single, float)
     integer_labels = order == 0
     out_dtype = array.dtype if integer_labels else np.float32
     fill = float(array.min()) if cval is None else float(cval)
