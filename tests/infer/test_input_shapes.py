@@ -22,10 +22,10 @@ def predictor():
 
 @pytest.fixture(scope="module")
 def blood(predictor):
-    """The demo head, its slice with the most blood, and the whole volume's labels there."""
+    """The demo head, its slice with the most blood, and the whole volume's labels (> 0)."""
     case = demo_case()
     k = int(np.argmax((case.labels.array > 0).sum(axis=(0, 1))))
-    return case.image, k, predictor.predict(case.image).array[:, :, k] > 0
+    return case.image, k, predictor.predict(case.image).array > 0
 
 
 def _piece(volume: Volume, start: int, stop: int) -> Volume:
@@ -40,16 +40,20 @@ def _dice(a, b):
 
 def test_three_slices_find_the_blood_that_the_whole_volume_finds(predictor, blood):
     image, k, whole = blood
-    assert whole.sum() > 5000
-    three = predictor.predict(_piece(image, k - 1, k + 2)).array[:, :, 1] > 0
-    assert _dice(three, whole) > 0.8  # measured 0.93
+    assert whole[:, :, k].sum() > 5000
+    three = predictor.predict(_piece(image, k - 1, k + 2)).array > 0
+    assert _dice(three[:, :, 1], whole[:, :, k]) > 0.8  # measured 0.93
+    # the outer slices lie beyond the centres of the piece's 2 model slices: they came back empty
+    # until the labels were mapped back from the model voxels' whole cells (onto_input_grid)
+    for outer, slice_of_whole in ((0, k - 1), (2, k + 1)):
+        assert _dice(three[:, :, outer], whole[:, :, slice_of_whole]) > 0.6
 
 
 def test_one_slice_alone_finds_the_blood_that_the_whole_volume_finds(predictor, blood):
     # found nothing until resampling kept a one-slice axis (it came out all air: see resample_to_grid)
     image, k, whole = blood
     alone = predictor.predict(_piece(image, k, k + 1)).array[:, :, 0] > 0
-    assert _dice(alone, whole) > 0.5
+    assert _dice(alone, whole[:, :, k]) > 0.5
 
 
 def test_a_windowed_export_of_a_normal_head_shows_no_blood_along_the_skull(ge_volume, tmp_path):

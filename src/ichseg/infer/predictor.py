@@ -85,6 +85,28 @@ def winning_classes(probabilities: np.ndarray) -> np.ndarray:
     return winners
 
 
+def onto_input_grid(grid: Volume, array: np.ndarray, shape, affine, *, order: int, cval: float) -> np.ndarray:
+    """``array`` (on the model ``grid``) sampled on the input grid ``(shape, affine)``.
+
+    Each model voxel stands for its whole cell, but SciPy interpolates nothing beyond the
+    outer voxels' centres: input slices in the last half cell of a piece (the outer slices
+    of a 3-slice export, mapped back from its 2 model slices) came back empty. The model
+    array is therefore extended by one copy of its edge voxels on every side first.
+
+    Example:
+        >>> grid = Volume(np.zeros((1, 1, 2), np.float32), np.diag([1.0, 1.0, 5.0, 1.0]))
+        >>> on_input = onto_input_grid(grid, np.array([[[1.0, 1.0]]], np.float32), (1, 1, 3),
+        ...                            np.array([[1.0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 4.0, -1.5], [0, 0, 0, 1]]),
+        ...                            order=1, cval=0.0)
+        >>> on_input[0, 0].tolist()  # the outer input slices lie 1.5 mm beyond the model slices' centres
+        [1.0, 1.0, 1.0]
+    """
+    padded = np.pad(array, 1, mode="edge")
+    moved = grid.affine.copy()
+    moved[:3, 3] = grid.affine[:3, 3] - grid.affine[:3, :3] @ np.ones(3)
+    return resample_to_grid(Volume(padded, moved), shape, affine, order=order, cval=cval).array
+
+
 def _same_input(a: NetworkSpec, b: NetworkSpec) -> bool:
     return a.spacing == b.spacing and a.normalization == b.normalization
 
@@ -182,8 +204,8 @@ class Predictor:
         uncertain volume per class in mL (see :mod:`ichseg.quantify.uncertainty`)."""
         probabilities, grid = self.probabilities(volume)
         uncertain = uncertain_volumes_ml(probabilities, grid.voxel_volume_ml)
-        entropy = resample_to_grid(grid.with_array(entropy_map(probabilities)), volume.shape, volume.affine,
-                                   order=1, cval=0.0).array.astype(np.float32)
+        entropy = onto_input_grid(grid, entropy_map(probabilities), volume.shape, volume.affine,
+                                  order=1, cval=0.0).astype(np.float32)
         labels = self._labels(probabilities, grid, volume)
         return labels, Volume(entropy, volume.affine.copy(), {"format": "ichseg uncertainty"}), uncertain
 
@@ -201,12 +223,12 @@ class Predictor:
     def _map_back(self, probabilities: np.ndarray, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:
         """Labels on the grid ``(shape, affine)``: nearest (``fast``) or interpolated probabilities."""
         if self.fast:
-            return resample_to_grid(grid.with_array(winners), shape, affine, order=0, cval=0).array
+            return onto_input_grid(grid, winners, shape, affine, order=0, cval=0)
         best = np.full(shape, -1.0, np.float32)
         labels = np.zeros(shape, np.uint8)
         for value in [0] + [int(c) for c in np.unique(winners) if c]:
-            channel = grid.with_array(probabilities[value])
-            resampled = resample_to_grid(channel, shape, affine, order=1, cval=1.0 if value == 0 else 0.0).array
+            resampled = onto_input_grid(grid, probabilities[value], shape, affine, order=1,
+                                        cval=1.0 if value == 0 else 0.0)
             better = resampled > best
             best[better] = resampled[better]
             labels[better] = value
