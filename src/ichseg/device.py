@@ -7,6 +7,7 @@ run whose network runs on ONNX Runtime then never pays torch's import (about 1.5
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
     import torch
 
 _DRIVER_SIGNS = ("/proc/driver/nvidia", "/dev/dxg")
+
+
+def cpu_threads() -> int:
+    """The CPU cores this process may use (its affinity where the system tells it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def cuda_may_exist() -> bool:

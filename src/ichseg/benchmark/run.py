@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -25,14 +24,11 @@ from pathlib import Path
 
 from ..compare.comparison import TABLE_METRICS, compare_models
 from ..data.dataset_format import list_dataset_cases
+from ..device import cpu_threads
 from ..io import InputError
 from .cells import DONE, run_cell, run_ensemble
 from .datasets import prepare_dataset
 from .experiment import Cell, Ensemble, Experiment, load_experiment
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _record(experiment: Experiment) -> dict:
@@ -223,7 +219,7 @@ def run_benchmark(config: str | Path, out: str | Path, *, workers: int = 1, sche
         if isinstance(value, str):
             list_dataset_cases(value)  # a folder that is not a dataset is refused before OUT is touched
     _check_output(out, _record(experiment))
-    threads = threads or max(1, _cores() // max(1, workers))
+    threads = threads or max(1, cpu_threads() // max(1, workers))
     prepared = {name: prepare_dataset(name, value, out, experiment.split, log=log)
                 for name, value in experiment.datasets.items()}
     evaluation = experiment.evaluation

@@ -212,30 +212,29 @@ def load_bundle(name_or_path: str | Path = "default", *, onnx: bool = False, thr
     description = read_description(folder)
     name = description.name or folder.name
     calibration = VolumeCalibration.read(folder / CALIBRATION) if (folder / CALIBRATION).is_file() else None
-    weights = _read_verified(weights_path, description.sha256)
-    _check_readable(weights, weights_path)
+    arrays = _read_weights(_read_verified(weights_path, description.sha256), weights_path)
     if onnx and description.onnx_sha256 and onnx_runtime_available():
         graph = _read_verified(folder / ONNX_FILE, description.onnx_sha256)
         network = OnnxNetwork(graph, threads=threads, source=str(folder / ONNX_FILE))
         return ModelBundle(name, network, description, exported=True, calibration=calibration)
-    return ModelBundle(name, _network_from_weights(folder, description, weights), description,
+    return ModelBundle(name, _network_from_weights(folder, description, arrays), description,
                        calibration=calibration)
 
 
-def _check_readable(weights: bytes, path: Path) -> None:
-    """Refuse weights that are not a safetensors file, whichever way the network then runs."""
+def _read_weights(weights: bytes, path: Path) -> dict:
+    """The weights as numpy arrays (read once, without torch), whichever way the network
+    then runs; a file that is not safetensors is refused."""
     from safetensors import SafetensorError  # noqa: PLC0415
-    from safetensors.numpy import load  # noqa: PLC0415  (numpy: reads without torch)
+    from safetensors.numpy import load  # noqa: PLC0415
 
     try:
-        load(weights)
+        return load(weights)
     except (SafetensorError, ValueError) as error:
         raise ValueError(f"{path}: not a readable safetensors file ({str(error).splitlines()[0]})") from None
 
 
-def _network_from_weights(folder: Path, description: BundleDescription, weights: bytes) -> torch.nn.Module:
-    from safetensors import SafetensorError  # noqa: PLC0415  (torch is imported only where a network is built)
-    from safetensors.torch import load as load_safetensors  # noqa: PLC0415
+def _network_from_weights(folder: Path, description: BundleDescription, arrays: dict) -> torch.nn.Module:
+    import torch  # noqa: PLC0415  (torch is imported only where a network is built)
 
     try:
         network = description.network.build()
@@ -243,9 +242,9 @@ def _network_from_weights(folder: Path, description: BundleDescription, weights:
         raise ValueError(f"{folder / DESCRIPTION}: the network it describes cannot be built "
                          f"({type(error).__name__}: {error})") from None
     try:
-        state = {k: v.float() for k, v in load_safetensors(weights).items()}
+        state = {k: torch.from_numpy(v).float() for k, v in arrays.items()}
         network.load_state_dict(state)
-    except (RuntimeError, ValueError, SafetensorError) as error:
+    except (RuntimeError, ValueError) as error:
         raise ValueError(f"{folder / WEIGHTS}: weights do not fit the network in {DESCRIPTION} "
                          f"({str(error).splitlines()[0]})") from None
     return network.eval()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..device import cpu_threads
 from ..postprocess import PostprocessConfig
 from .inputs import CaseInput
 from .output_folder import OutputFolder
@@ -77,8 +78,7 @@ def predict_inputs_dask(input_path: str | Path, output: str | Path, settings: di
     options = {"dicom_seg": dicom_seg, "read_options": read_options, "uncertainty": uncertainty}
     cluster = None
     if scheduler is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        settings["threads"] = settings["threads"] or max(1, cores // n_workers)
+        settings["threads"] = settings["threads"] or max(1, cpu_threads() // n_workers)
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, memory_limit=0,
                                dashboard_address=None, silence_logs=40)
     client = Client(scheduler or cluster)

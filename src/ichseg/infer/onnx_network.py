@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
 import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ..device import cpu_threads
 
 if TYPE_CHECKING:
     import torch
@@ -47,11 +48,6 @@ OPSET = 17
 def onnx_runtime_available() -> bool:
     """Whether ``onnxruntime`` can be imported (without importing it)."""
     return importlib.util.find_spec("onnxruntime") is not None
-
-
-def cpu_threads() -> int:
-    """The cores this process may use (its affinity where the system tells it)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class OnnxNetwork:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..device import resolve_device_name
+from ..device import cpu_threads, resolve_device_name
 from ..io import Volume
 from ..models.network_spec import NetworkSpec
 from ..postprocess import PostprocessConfig, postprocess
@@ -23,7 +23,6 @@ from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
 from ..quantify.uncertainty import VolumeCalibration, entropy_map, uncertain_volumes_ml
 from .bundle import SLICE_MULTIPLE, ModelBundle, load_bundle
-from .onnx_network import cpu_threads
 from .sliding_window import predict_probabilities
 
 TTA_FLIPS = ((0,), (1,))  # left-right and front-back mirrors

@@ -13,6 +13,7 @@ probabilities.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -52,9 +53,19 @@ def network_logits(network: Network, batch: np.ndarray, *, device: str | torch.d
     import torch  # noqa: PLC0415  (a torch network: torch is already loaded)
 
     target = torch.device(device)
-    with torch.no_grad(), torch.autocast(target.type, enabled=amp and target.type == "cuda"):
+    with _torch_inference(target, amp):
         found = network(torch.from_numpy(np.ascontiguousarray(batch)).to(target))
     return found.float().cpu().numpy()
+
+
+def _torch_inference(target: torch.device, amp: bool) -> contextlib.ExitStack:
+    """``no_grad`` and, where ``amp`` on CUDA, autocast: how every torch network here is run."""
+    import torch  # noqa: PLC0415
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.no_grad())
+    stack.enter_context(torch.autocast(target.type, enabled=amp and target.type == "cuda"))
+    return stack
 
 
 def whole_slice_logits(network: Network, slices: np.ndarray, size: Sequence[int], *, batch_size: int, cval: float,
@@ -161,7 +172,7 @@ def _monai_window_logits(network: Network, volume: np.ndarray, patch_size: Seque
     two_d = len(patch_size) == 2
     inputs = slices_with_context(volume, context_slices) if two_d else np.ascontiguousarray(volume)[None]
     target = torch.device(device)
-    with torch.no_grad(), torch.autocast(target.type, enabled=amp and target.type == "cuda"):
+    with _torch_inference(target, amp):
         logits = sliding_window_inference(
             torch.from_numpy(np.ascontiguousarray(inputs)), roi_size=tuple(int(s) for s in patch_size),
             sw_batch_size=batch_size, predictor=network, overlap=overlap, mode=blend, sw_device=target,
