@@ -40,6 +40,7 @@ CANDIDATES = {
     **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
     "min_component_0.5ml_smoothing": PostprocessConfig(min_component_ml=0.5, smooth=True),
     "min_component_0.5ml_isolated_edema_kept": PostprocessConfig(min_component_ml=0.5, edema_needs_hematoma=False),
+    **{f"min_lesion_{ml}ml": PostprocessConfig(min_component_ml=ml, component_scope="lesion") for ml in (0.2, 0.5, 1.0)},
 }
 
 
@@ -50,7 +51,7 @@ def predict_raw(dataset: Path, model: str) -> list[tuple[str, np.ndarray, np.nda
         InputError: ``dataset`` is not a labelled dataset folder (the benchmark needs its labels).
     """
     entries = list_dataset_cases(dataset)
-    predictor = Predictor([load_bundle(model, program=True)], device="cpu", postprocessing=ALL_OFF)
+    predictor = Predictor([load_bundle(model, onnx=True)], device="cpu", postprocessing=ALL_OFF)
     cases, start = [], time.perf_counter()
     for entry in entries:
         volume = read_nifti(entry.image)

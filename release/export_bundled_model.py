@@ -1,8 +1,10 @@
-"""Turn a training checkpoint into the bundled default model (fp16 safetensors +
-bundle.json with network spec, checksum and the training command).
+"""Turn a training checkpoint into a bundled model (fp16 safetensors, ONNX graph and
+bundle.json with network spec, checksums and the training commands): ``default``
+(``ich_default``, with its generated MODEL_CARD.md) or ``windowed`` (``ich_windowed``,
+whose hand-written card is left to edit).
 
-Usage: ``python release/export_bundled_model.py RUN/fold_all/checkpoint_last.pt
-[-o src/ichseg/resources/models/ich_default] [--metrics benchmarks/results/accuracy_bench.json]``
+Usage: ``python release/export_bundled_model.py RUN/fold_all/checkpoint_last.pt [--model default|windowed]
+[-o FOLDER] [--metrics benchmarks/results/accuracy_bench.json]``
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ TRAINING_COMMANDS = [
     SYNTH_TRAIN,
     "ichseg train synth_train -o bundled_run6 --config-file benchmarks/configs/bundled_model.yaml "
     "--initial-weights STAGE_5_BUNDLE --max-steps 4500",
+]
+STAGE_8_WINDOWED = [
     "# stage 8 (issue #16; stage 7 was not shipped): neighbours beyond a volume are the nearest slice, a quarter of "
     "the patches without neighbours, a quarter as 8-bit windowed exports; fine-tuned from stage 6 on 80 new cases "
     "(seeds 11 and 13, 40 each, merged into one dataset folder)",
@@ -58,6 +62,25 @@ TRAINING_COMMANDS = [
     "ichseg train synth_train -o robust_run --config-file benchmarks/configs/bundled_model_robust.yaml "
     "--initial-weights default --max-steps 1500",
 ]
+SYNTH_TRAIN_160 = SYNTH_TRAIN.replace("-n 200", "-n 160")
+STAGE_9 = {
+    "default": [
+        "# stage 9 (issue #16): fine-tuned from stage 6 for inputs of one slice and a few slices (40 % of the "
+        "patches without neighbours, 30 % of the others with neighbours on one side only) on 160 cases made anew",
+        SYNTH_TRAIN_160,
+        "ichseg train synth_train -o stage9 --config-file release/configs/bundled_model_stage9.yaml "
+        "--initial-weights default --max-steps 4500 --fold all",
+    ],
+    "windowed": [
+        "# stage 9 (issue #16): fine-tuned from stage 8 with 90 % of the patches as 8-bit windowed exports and the "
+        "neighbour settings of the default's stage 9, on the same 160 cases",
+        SYNTH_TRAIN_160,
+        "ichseg train synth_train -o windowed_stage9 --config-file release/configs/windowed_model_stage9.yaml "
+        "--initial-weights windowed --max-steps 2500 --fold all",
+    ],
+}
+COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"],
+            "windowed": TRAINING_COMMANDS + STAGE_8_WINDOWED + STAGE_9["windowed"]}
 
 
 def model_card(description: dict, checkpoint: dict) -> str:
@@ -88,7 +111,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         f"{config['patch_size']}, foreground probability "
         f"{config['foreground_probability']}, {config['augmentation']} augmentation, EMA {config['ema_decay']}, "
         f"seed {config['seed']}, "
-        f"context dropout {config.get('context_dropout', 0.0)}, windowed-export simulation "
+        f"context dropout {config.get('context_dropout', 0.0)}, one-sided context cut {config.get('context_cut', 0.0)}, "
+        "windowed-export simulation "
         f"{config.get('export_simulation', 0.0)}.",
         "", "## Measured accuracy (held-out synthetic test set)", "",
     ]
@@ -122,8 +146,8 @@ def model_card(description: dict, checkpoint: dict) -> str:
         "- Thick-slice axial CT (2.5-7 mm) of adults; no paediatric, no CTA, no MRI.",
         "- On heads without hemorrhage it can report blood that is not there (the negative cases above; mostly thin",
         "  SDH along the inner table, some SAH): check the preview before trusting a small volume.",
-        f"- Post-processing removes every component under {PostprocessConfig().min_component_ml} mL "
-        "(`ichseg predict --min-component-ml`, chosen on a",
+        f"- Post-processing removes every {PostprocessConfig().component_scope} component under "
+        f"{PostprocessConfig().min_component_ml} mL (`ichseg predict --min-component-ml`, `--component-scope`, chosen on a",
         "  validation set: experiments/results/postprocessing.json), so a smaller bleed is not reported.",
         "",
     ]
@@ -133,21 +157,24 @@ def model_card(description: dict, checkpoint: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint")
-    parser.add_argument("-o", "--output", default=str(bundled_model_path("default")))
+    parser.add_argument("--model", choices=tuple(COMMANDS), default="default", help="which bundled model this is")
+    parser.add_argument("-o", "--output", help="bundle folder (default: the bundled model's own)")
     parser.add_argument("--metrics", help="accuracy benchmark JSON to record in bundle.json")
     parser.add_argument("--weights", choices=("ema", "last"), default="ema",
                         help="EMA average (when the checkpoint has one) or the last weights")
     args = parser.parse_args()
     checkpoint = load_checkpoint(args.checkpoint)
-    training = {"commands": TRAINING_COMMANDS, "steps": checkpoint["step"], "config": checkpoint["config"],
+    output = args.output or str(bundled_model_path(args.model))
+    training = {"commands": COMMANDS[args.model], "steps": checkpoint["step"], "config": checkpoint["config"],
                 "dataset": checkpoint["plan"].get("dataset"),
                 "weights": "EMA" if args.weights == "ema" and checkpoint.get("ema") else "last"}
     metrics = json.loads(Path(args.metrics).read_text()) if args.metrics else {}
-    description = export_bundle(checkpoint, args.output, name="ich_default", training=training, metrics=metrics,
+    description = export_bundle(checkpoint, output, name=f"ich_{args.model}", training=training, metrics=metrics,
                                 use_ema=args.weights == "ema")
-    (Path(args.output) / "MODEL_CARD.md").write_text(model_card(description.to_dict(), checkpoint))
-    size = (Path(args.output) / "model.safetensors").stat().st_size / 1e6
-    print(f"wrote {args.output}: {size:.1f} MB, sha256 {description.sha256[:16]}...")
+    if args.model == "default":
+        (Path(output) / "MODEL_CARD.md").write_text(model_card(description.to_dict(), checkpoint))
+    size = (Path(output) / "model.safetensors").stat().st_size / 1e6
+    print(f"wrote {output}: {size:.1f} MB, sha256 {description.sha256[:16]}...")
 
 
 if __name__ == "__main__":

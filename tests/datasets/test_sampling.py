@@ -100,3 +100,23 @@ def test_context_dropout_shows_some_patches_as_a_single_slice():
     assert all(len(set(plain.sample(i)["image"][:, 8, 8].tolist())) == 3 for i in range(50))
     with pytest.raises(ValueError, match="context_dropout"):
         PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, context_dropout=1.5)
+
+
+def test_context_cut_shows_some_patches_with_neighbours_on_one_side_only():
+    case = _case()
+    case.channels[:] = 10 + np.arange(case.labels.shape[2], dtype=np.float32)
+    sampler = PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, foreground_probability=1.0, seed=0,
+                           context_cut=0.5)
+    kinds = {"both": 0, "below cut": 0, "above cut": 0}
+    for index in range(200):
+        below, centre, above = sampler.sample(index)["image"][:, 8, 8]
+        if (below, above) == (centre - 1, centre + 1):
+            kinds["both"] += 1
+        elif (below, above) == (centre, centre + 1):
+            kinds["below cut"] += 1
+        else:
+            assert (below, above) == (centre - 1, centre)  # never both sides: that is context_dropout
+            kinds["above cut"] += 1
+    assert 70 <= kinds["both"] <= 130 and kinds["below cut"] >= 30 and kinds["above cut"] >= 30
+    with pytest.raises(ValueError, match="context_cut"):
+        PatchSampler([case], patch_size=(16, 16, 1), context_slices=1, context_cut=-0.1)

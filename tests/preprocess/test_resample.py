@@ -66,3 +66,23 @@ def test_a_single_slice_keeps_its_values_when_resampled_in_plane(ge_volume, orde
     assert shape[2] == 1
     head = ge_volume.array[:, :, k] > -200
     assert abs(float((resampled[..., 0] > -200).mean()) - float(head.mean())) < 0.02
+
+
+def test_the_outer_model_slice_of_a_three_slice_piece_is_not_air(ge_volume):
+    # three slices of the real (tilted) GE head at half its slice spacing onto a grid of twice that
+    # spacing: two model slices on the first and the last source slice centres, the upper one beyond
+    # it by rounding only; it was all air (and the model then read its neighbour as air) until axes
+    # reached to their edge centres were padded with their own values
+    k = 14
+    affine = ge_volume.affine.copy()
+    affine[:3, 3] = ge_volume.affine[:3, :3] @ np.array([0, 0, k]) + ge_volume.affine[:3, 3]
+    piece = Volume(ge_volume.array[:, :, k:k + 3].copy(), affine)
+    thick = np.array(piece.spacing) * [1, 1, 2]
+    shape, target = grid_for_spacing(piece, thick)
+    assert shape[2] == 2
+    resampled = resample_to_grid(piece, shape, target, order=1, cval=-1024.0).array
+    for model_slice, source_slice in ((0, 0), (1, 2)):
+        in_head = (resampled[..., model_slice] > -200).mean()
+        assert abs(float(in_head) - float((piece.array[..., source_slice] > -200).mean())) < 0.02
+    inside = grid_for_spacing(Volume(np.zeros((8, 8, 9), np.float32), np.eye(4)), (1.0, 1.0, 3.0))
+    assert resample_to_grid(Volume(np.ones((8, 8, 9), np.float32), np.eye(4)), *inside, cval=0.0).array.min() == 1.0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..postprocess import PostprocessConfig
+from ..postprocess import COMPONENT_SCOPES, PostprocessConfig
 from .input_options import add_input_options, read_options
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = Tr
                              "probabilities (faster on scans with blood; Dice about 0.02 lower)")
     parser.add_argument("--min-component-ml", type=float, default=PostprocessConfig.min_component_ml,
                         help="remove predicted components smaller than this (0: keep all; default %(default)s)")
+    parser.add_argument("--component-scope", choices=COMPONENT_SCOPES, default=PostprocessConfig.component_scope,
+                        help="what --min-component-ml measures: each class's components alone, or lesions "
+                             "(all labels together) (default %(default)s)")
     parser.add_argument("--smooth", action="store_true", help="in-plane morphological opening of each class")
     parser.add_argument("--keep-isolated-edema", action="store_true",
                         help="keep edema (PHE) components that touch no IPH (default: removed)")
@@ -37,7 +40,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = Tr
 
 def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
     try:
-        return PostprocessConfig(min_component_ml=args.min_component_ml, smooth=args.smooth,
+        return PostprocessConfig(min_component_ml=args.min_component_ml, component_scope=args.component_scope,
+                                 smooth=args.smooth,
                                  edema_needs_hematoma=not args.keep_isolated_edema)
     except ValueError as error:
         raise SystemExit(f"ichseg predict: {error}") from None

@@ -10,7 +10,9 @@ a voxel of it, so rare classes (EDH, IVH) are seen as often as common ones.
 ``2k`` neighbouring slices become extra channels (2.5D) and the label is the centre slice.
 A neighbour beyond the volume is the nearest slice, as in inference
 (:mod:`ichseg.preprocess.slice_context`); ``context_dropout`` replaces all neighbours of a
-patch by its centre slice, as a single exported slice looks to the network.
+patch by its centre slice, as a single exported slice looks to the network, and
+``context_cut`` those on one side (drawn), as the end slices of an exported piece of a few
+slices look.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class PatchSampler:
     def __init__(self, cases: Sequence[TrainingCase], *, patch_size: Sequence[int],
                  foreground_probability: float = 0.33,
                  samples_per_volume: int = 1, min_foreground_per_volume: int = 0, context_slices: int = 0,
-                 context_dropout: float = 0.0, seed: int = 0) -> None:
+                 context_dropout: float = 0.0, context_cut: float = 0.0, seed: int = 0) -> None:
         if not cases:
             raise ValueError("no training cases")
         if len(patch_size) != 3:
@@ -107,8 +109,9 @@ class PatchSampler:
             raise ValueError(f"foreground_probability must be in [0, 1], got {foreground_probability}")
         if context_slices and patch_size[2] != 1:
             raise ValueError("context_slices needs 2D patches (patch_size Z = 1)")
-        if not 0 <= context_dropout <= 1:
-            raise ValueError(f"context_dropout must be in [0, 1], got {context_dropout}")
+        for name, share in (("context_dropout", context_dropout), ("context_cut", context_cut)):
+            if not 0 <= share <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {share}")
         self.cases = list(cases)
         self.patch_size = tuple(int(s) for s in patch_size)
         self.foreground_probability = foreground_probability
@@ -116,6 +119,7 @@ class PatchSampler:
         self.min_foreground = int(min_foreground_per_volume)
         self.context = int(context_slices)
         self.context_dropout = float(context_dropout)
+        self.context_cut = float(context_cut)
         self.seed = int(seed)
         self.two_d = self.patch_size[2] == 1
 
@@ -143,6 +147,10 @@ class PatchSampler:
             # drawn only when asked for, so that runs without it sample exactly as before
             if self.context_dropout and rng.random() < self.context_dropout:
                 image[..., :] = image[..., self.context:self.context + 1]
+            elif self.context_cut and rng.random() < self.context_cut:
+                # the piece ends at the centre slice: one side's neighbours are the centre (nearest) slice
+                side = slice(None, self.context) if rng.random() < 0.5 else slice(self.context + 1, None)
+                image[..., side] = image[..., self.context:self.context + 1]
         if self.two_d:
             # (C, X, Y, 2k+1) -> (C * (2k+1), X, Y): neighbours become channels
             image = np.moveaxis(image, -1, 1).reshape(-1, *size[:2])

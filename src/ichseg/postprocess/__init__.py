@@ -4,7 +4,7 @@ removal, optional morphological smoothing, and class consistency where anatomy i
 from .components import remove_small_components
 from .consistency import drop_edema_without_hematoma
 from .morphology import smooth_labels
-from .pipeline import PostprocessConfig, postprocess
+from .pipeline import COMPONENT_SCOPES, PostprocessConfig, postprocess
 
-__all__ = ["PostprocessConfig", "drop_edema_without_hematoma", "postprocess", "remove_small_components",
-           "smooth_labels"]
+__all__ = ["COMPONENT_SCOPES", "PostprocessConfig", "drop_edema_without_hematoma", "postprocess",
+           "remove_small_components", "smooth_labels"]

@@ -31,6 +31,18 @@ def grid_for_spacing(volume: Volume, spacing: ArrayLike) -> tuple[tuple[int, int
     return tuple(int(s) for s in new_shape), affine  # type: ignore[return-value]
 
 
+def _axes_reached_beyond_edges(matrix: np.ndarray, offset: np.ndarray, target_shape: Sequence[int],
+                               source_shape: Sequence[int]) -> np.ndarray:
+    """Per source axis: does a corner of the target grid lie on or beyond the edge voxels'
+    centres (within rounding), or is the axis one voxel long? The grid is convex, so its
+    corners bound it."""
+    corners = np.array(np.meshgrid(*[[0, int(n) - 1] for n in target_shape], indexing="ij")).reshape(3, -1)
+    source = matrix @ corners + offset[:, None]
+    upper = np.asarray(source_shape, float)[:, None] - 1
+    near = 1e-3  # voxels: a target this close to an edge centre can fall beyond it by rounding
+    return ((source < near) | (source > upper - near)).any(axis=1) | (upper[:, 0] == 0)
+
+
 def resample_to_grid(
     volume: Volume, shape: Sequence[int], affine: np.ndarray, *, order: int = 1, cval: float | None = None
 ) -> Volume:
@@ -42,16 +54,18 @@ def resample_to_grid(
     """
     source_from_target = np.linalg.inv(volume.affine) @ np.asarray(affine, float)
     matrix, offset = source_from_target[:3, :3], source_from_target[:3, 3]
+    array = volume.array
+    # A voxel stands for its cell, but SciPy interpolates nothing beyond the edge voxels' centres:
+    # a target on the last slice's centre, off by rounding (1e-16), became air - a one-slice input
+    # all air, and the upper model slice of a 3-slice piece at 2.5 mm too (its neighbour then read
+    # as air, and the blood below it vanished). Axes that the target reaches to or beyond
+    # their edge centres are repeated one voxel either side.
+    padded = _axes_reached_beyond_edges(matrix, offset, shape, array.shape)
+    if padded.any():
+        array = np.pad(array, [(1, 1) if pad else (0, 0) for pad in padded], mode="edge")
+        offset = offset + padded.astype(float)
     if np.allclose(matrix, np.diag(np.diag(matrix)), atol=1e-9):
         matrix = np.diag(matrix)  # axis-aligned: SciPy's faster separable path
-    array = volume.array
-    single = [n == 1 for n in array.shape]
-    if any(single):
-        # SciPy interpolates nothing beyond the edge voxels' centres, and a one-voxel axis has no
-        # extent at all: a target on the same slice, off by rounding (1e-16), became all air. A
-        # single slice stands for its slab, so it is repeated one voxel either side.
-        array = np.pad(array, [(1, 1) if flat else (0, 0) for flat in single], mode="edge")
-        offset = offset + np.array(single, float)
     integer_labels = order == 0
     out_dtype = array.dtype if integer_labels else np.float32
     fill = float(array.min()) if cval is None else float(cval)

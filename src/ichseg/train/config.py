@@ -32,6 +32,7 @@ class TrainingConfig:
     configuration: str = "3d"
     context_slices: int = 0
     context_dropout: float = 0.0  # 2.5D: share of patches whose neighbours are their centre slice
+    context_cut: float = 0.0  # 2.5D: share of the other patches whose neighbours on one side are their centre slice
     export_simulation: float = 0.0  # share of patches shown as 8-bit windowed exports (windows scheme, 2D)
     spacing: list | None = None
     patch_size: list | None = None
@@ -98,7 +99,7 @@ class TrainingConfig:
             raise ValueError(error.args[0]) from None
         if self.context_slices and self.configuration != "2d":
             raise ValueError("context_slices (2.5D) needs configuration '2d'")
-        for name in ("context_dropout", "export_simulation"):
+        for name in ("context_dropout", "context_cut", "export_simulation"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if not 0 <= self.rampup <= 1:

@@ -29,6 +29,7 @@ def patch_sampler(cases, spec: NetworkSpec, config) -> PatchSampler:
                         samples_per_volume=config.samples_per_volume,
                         min_foreground_per_volume=config.min_foreground_per_volume,
                         context_slices=config.context_slices, context_dropout=config.context_dropout,
+                        context_cut=config.context_cut,
                         seed=config.seed)
 
 
