@@ -23,7 +23,7 @@ SYNTH_TRAIN = ("ichseg synth -o synth_train -n 200 --seed 11 --base src/ichseg/r
                "--shape-part 0/2")
 # The commands as they were run: the configs then lived in benchmarks/configs/ (now release/configs/).
 TRAINING_COMMANDS = [
-    "# every stage ran before the training EMA got its decay warm-up (ichseg.train.ema, commit 'Training EMA warms "
+    "# stages 1-8 ran before the training EMA got its decay warm-up (ichseg.train.ema, commit 'Training EMA warms "
     "up its decay'); with it the same commands give slightly different EMA weights",
     "# stages 1-4 used benchmarks/configs/bundled_model.yaml with foreground_probability: 0.5 (0.33 from stage 5)",
     "# stage 1, with ichseg at commit dd354df (its generator still labelled bone-bright partial-volume voxels); "
@@ -77,6 +77,8 @@ STAGE_9 = {
         SYNTH_TRAIN_160,
         "ichseg train synth_train -o windowed_stage9 --config-file release/configs/windowed_model_stage9.yaml "
         "--initial-weights windowed --max-steps 2500 --fold all",
+        "# stopped at step 2200 of 2500 for the session's time (the cosine learning rate was at 2 % of its peak); "
+        "the bundle holds the EMA weights of the step-2200 checkpoint",
     ],
 }
 COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"],

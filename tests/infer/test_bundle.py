@@ -169,12 +169,14 @@ def test_a_bundle_of_an_unknown_version_is_refused_in_one_line(tmp_path, tiny_bu
     assert str(raised.value).startswith(str(newer / "bundle.json")) and "\n" not in str(raised.value)
 
 
-def test_a_bundle_written_before_versioning_reads_as_version_1():
-    from ichseg.infer.bundle import bundled_model_path
-
-    description = json.loads((bundled_model_path() / "bundle.json").read_text())
-    assert "format_version" not in description  # the shipped bundles predate it
-    assert load_bundle("default").description.format_version == 1
+def test_a_bundle_written_before_versioning_reads_as_version_1(tmp_path, tiny_bundle):
+    older = tmp_path / "older"
+    shutil.copytree(tiny_bundle, older)
+    description = json.loads((older / "bundle.json").read_text())
+    del description["format_version"], description["network"]["version"]  # as bundles were written before it
+    (older / "bundle.json").write_text(json.dumps(description))
+    loaded = load_bundle(older)
+    assert loaded.description.format_version == 1 and loaded.description.network.version == 1
 
 
 @pytest.mark.parametrize("half", [False, True])
