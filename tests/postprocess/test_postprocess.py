@@ -70,7 +70,7 @@ def test_lesion_scope_measures_a_bleed_split_between_two_types_at_its_whole_size
     labels[2:12, 2:12, 1] = 1    # 0.5 mL called IPH ...
     labels[2:12, 2:12, 2] = 2    # ... and the 0.5 mL above it called IVH: one 1 mL bleed
     labels[30:35, 30:35, 4] = 3  # an isolated 0.125 mL speck
-    per_class = postprocess(labels, (1.0, 1.0, 5.0), PostprocessConfig(min_component_ml=0.6))
+    per_class = postprocess(labels, (1.0, 1.0, 5.0), PostprocessConfig(min_component_ml=0.6, component_scope="class"))
     lesion = postprocess(labels, (1.0, 1.0, 5.0), PostprocessConfig(min_component_ml=0.6, component_scope="lesion"))
     assert not per_class.any()
     np.testing.assert_array_equal(lesion[:, :, :3], labels[:, :, :3])  # both parts kept with their own labels
