@@ -10,8 +10,8 @@ truth is the reference labels of both scans.
 Reports the mean absolute error of the IPH growth (mL), the share of pairs within 1 mL or
 10 % of the true growth (also for the measured growth of all hemorrhage together, which a
 type confusion -- part of a clot labelled EDH or IVH -- does not change; only the IPH grows
-in these pairs, so its truth is the same), the expansion-flag agreement (6 mL / 33 % rule), the registration
-error (rotation, translation of the head centre) and seconds per pair.
+in these pairs, so its truth is the same), the expansion-flag agreement (6 mL / 33 % rule),
+the registration error (rotation, translation of the head centre) and seconds per pair.
 Writes ``benchmarks/results/expansion_bench.json``.
 
 Usage: ``python benchmarks/expansion_bench.py [--pairs 20] [--seed 0]``
@@ -98,7 +98,8 @@ def main() -> None:
         row["any_within_1ml_or_10pct"] = within(row["any_growth_error_ml"], row["true_growth_ml"])
         rows.append(row)
         print(f"pair {n:2d}: growth true {row['true_growth_ml']:6.2f} measured {row['measured_growth_ml']:6.2f} mL "
-              f"(error {row['growth_error_ml']:+.2f}; all hemorrhage {row['any_growth_error_ml']:+.2f}); registration {row['rotation_error_deg']:.2f} deg "
+              f"(error {row['growth_error_ml']:+.2f}; all hemorrhage {row['any_growth_error_ml']:+.2f}); "
+              f"registration {row['rotation_error_deg']:.2f} deg "
               f"{row['translation_error_mm']:.2f} mm; {seconds:.0f} s", flush=True)
     errors = [abs(r["growth_error_ml"]) for r in rows]
     summary = {
