@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from ichseg.data.synth import SynthConfig, generate_case
-from ichseg.data.synth.pairs import expansion_pair, grow_hematoma
+from ichseg.data.synth.pairs import expansion_pair, grow_hematoma, thicken
 from ichseg.expansion import measure_expansion, volume_change
 from ichseg.expansion.registration import register_rigid, resample_to
-from ichseg.io import write_nifti
+from ichseg.io import Volume, write_nifti
 from ichseg.labels import IPH
 
 CONFIG = SynthConfig(types=("IPH",), negative_fraction=0.0, slice_mm=5.0, tilt_probability=0.0)
@@ -43,6 +43,19 @@ def test_growth_is_the_requested_volume_in_the_brain_only():
     added = (labels.array == IPH) & (case.labels.array != IPH)
     assert abs(added.sum() * labels.voxel_volume_ml - 7.0) < labels.voxel_volume_ml
     assert not (added & (case.image.array > 200)).any()  # never into bone
+
+
+def test_thick_reference_leaves_out_voxels_the_skull_makes_bone_bright():
+    # 4 thin slices per thick one: a clot covering 3 of 4 against bone (1000 HU) averages to
+    # ~770 HU and is not blood to a reader; the same clot over brain (30 HU) is.
+    hu = np.full((2, 1, 4), 70.0, np.float32)
+    hu[0, 0, 3] = 1000.0
+    hu[1, 0, 3] = 30.0
+    labels = np.zeros(hu.shape, np.uint8)
+    labels[:, :, :3] = IPH
+    image, reference = thicken(Volume(hu, np.eye(4)), Volume(labels, np.eye(4)), 4)
+    assert image.shape == (2, 1, 1)
+    assert reference.array[:, 0, 0].tolist() == [0, IPH]
 
 
 def test_registration_recovers_a_known_motion():

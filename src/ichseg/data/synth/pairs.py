@@ -24,7 +24,7 @@ from scipy.spatial.transform import Rotation
 
 from ...io import Volume
 from ...labels import HEMORRHAGE_LABELS, IPH, PHE
-from .generator import WORKING_MM, SynthConfig, generate_case
+from .generator import WORKING_MM, SynthConfig, drop_bone_like, generate_case
 from .physics import average_subslices
 
 PARENCHYMA_HU = (15.0, 60.0)
@@ -82,7 +82,9 @@ def repose(image: Volume, labels: Volume, rotation_deg: tuple[float, float, floa
 
 def thicken(image: Volume, labels: Volume, per_slice: int) -> tuple[Volume, Volume]:
     """Average every ``per_slice`` thin slices into one (HU), a class where it covers at
-    least half of the thick voxel (labels), as the generator makes its thick slices."""
+    least half of the thick voxel (labels), as the generator makes its thick slices; as
+    there, a thick voxel that the skull makes bone-bright (a clot against the inner table)
+    is left out of the reference (``drop_bone_like``)."""
     depth = image.shape[2] // per_slice * per_slice
     hu = average_subslices(np.asarray(image.array[:, :, :depth], np.float32), per_slice)
     present = [v for v in (*HEMORRHAGE_LABELS, PHE) if (labels.array == v).any()]
@@ -92,6 +94,7 @@ def thicken(image: Volume, labels: Volume, per_slice: int) -> tuple[Volume, Volu
                               for v in present])
         keep = fractions.max(axis=0) >= 0.5
         classes[keep] = np.asarray(present, np.uint8)[fractions.argmax(axis=0)[keep]]
+        drop_bone_like(classes, hu)
     affine = image.affine.copy()
     affine[:3, 3] += affine[:3, 2] * (per_slice - 1) / 2  # the thick slice's centre
     affine[:3, 2] *= per_slice
