@@ -35,12 +35,14 @@ from ichseg.io.nifti import read_nifti
 from ichseg.postprocess import PostprocessConfig, postprocess
 
 RESULTS = Path(__file__).parent / "results" / "postprocessing.json"
-ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
+ALL_OFF = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False, extra_axial_in_iph=False)
 CANDIDATES = {
     **{f"min_component_{ml}ml": PostprocessConfig(min_component_ml=ml) for ml in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0)},
     "min_component_0.5ml_smoothing": PostprocessConfig(min_component_ml=0.5, smooth=True),
     "min_component_0.5ml_isolated_edema_kept": PostprocessConfig(min_component_ml=0.5, edema_needs_hematoma=False),
     **{f"min_lesion_{ml}ml": PostprocessConfig(min_component_ml=ml, component_scope="lesion") for ml in (0.2, 0.5, 1.0)},
+    "min_lesion_0.5ml_extra_axial_in_iph": PostprocessConfig(min_component_ml=0.5, component_scope="lesion",
+                                                            extra_axial_in_iph=True),
 }
 
 

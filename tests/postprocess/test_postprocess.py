@@ -4,6 +4,7 @@ import pytest
 from ichseg.postprocess import (
     PostprocessConfig,
     drop_edema_without_hematoma,
+    extra_axial_parts_of_iph_to_iph,
     postprocess,
     remove_small_components,
     smooth_labels,
@@ -32,6 +33,22 @@ def test_edema_needs_a_hematoma():
     assert not (drop_edema_without_hematoma(no_hematoma) == 6).any()
 
 
+def test_extra_axial_edge_of_a_larger_iph_becomes_iph_and_other_types_stay():
+    labels = np.zeros((40, 40, 6), np.uint8)
+    labels[5:20, 5:20, 1:4] = 1      # a parenchymal clot, 675 voxels
+    labels[20:23, 5:20, 1:4] = 5     # its edge against the skull typed EDH (135 voxels)
+    labels[5:20, 20:22, 1:4] = 2     # its extension into a ventricle
+    labels[30:38, 30:38, 1:4] = 4    # a separate SDH
+    labels[25:30, 25:27, 2] = 4      # an SDH fused with a smaller IPH: not the clot's edge
+    labels[25:27, 27, 2] = 1
+    out = extra_axial_parts_of_iph_to_iph(labels)
+    assert (out[20:23, 5:20, 1:4] == 1).all()
+    assert (out[5:20, 20:22, 1:4] == 2).all() and (out[30:38, 30:38, 1:4] == 4).all()
+    assert (out[25:30, 25:27, 2] == 4).all() and labels[21, 10, 2] == 5  # the input is not modified
+    no_iph = np.where(labels == 1, 0, labels)
+    np.testing.assert_array_equal(extra_axial_parts_of_iph_to_iph(no_iph), no_iph)
+
+
 def test_smoothing_removes_thin_protrusions_in_plane_only():
     labels = np.zeros((20, 20, 3), np.uint8)
     labels[5:15, 5:15, :] = 4
@@ -42,7 +59,8 @@ def test_smoothing_removes_thin_protrusions_in_plane_only():
 
 def test_pipeline_switches():
     labels = _labels()
-    everything_off = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False)
+    everything_off = PostprocessConfig(min_component_ml=0, smooth=False, edema_needs_hematoma=False,
+                                       extra_axial_in_iph=False)
     np.testing.assert_array_equal(postprocess(labels, (1.0, 1.0, 5.0), everything_off), labels)
     default = postprocess(labels, (1.0, 1.0, 5.0))
     assert default[35, 35, 5] == 0 and default[31, 31, 2] == 0 and default[10, 10, 2] == 1

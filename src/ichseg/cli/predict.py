@@ -36,13 +36,16 @@ def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = Tr
     parser.add_argument("--smooth", action="store_true", help="in-plane morphological opening of each class")
     parser.add_argument("--keep-isolated-edema", action="store_true",
                         help="keep edema (PHE) components that touch no IPH (default: removed)")
+    parser.add_argument("--keep-extra-axial-in-iph", action="store_true",
+                        help="keep EDH/SDH fused with a larger IPH as typed (default: they become IPH)")
 
 
 def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
     try:
         return PostprocessConfig(min_component_ml=args.min_component_ml, component_scope=args.component_scope,
                                  smooth=args.smooth,
-                                 edema_needs_hematoma=not args.keep_isolated_edema)
+                                 edema_needs_hematoma=not args.keep_isolated_edema,
+                                 extra_axial_in_iph=not args.keep_extra_axial_in_iph)
     except ValueError as error:
         raise SystemExit(f"ichseg predict: {error}") from None
 
