@@ -81,7 +81,13 @@ STAGE_9 = {
         "the bundle holds the EMA weights of the step-2200 checkpoint",
     ],
 }
-COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"],
+STAGE_10_DEFAULT = [
+    "# stage 10 (issues #16, #20): fine-tuned from stage 9 on the same 160 cases with 224 x 224 patches (batch 6): "
+    "the network sees a large clot with the skull around it, as it does on whole slices in inference",
+    "ichseg train synth_train -o stage10 --config-file release/configs/bundled_model_stage10.yaml "
+    "--initial-weights default --max-steps 3600 --fold all",
+]
+COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"] + STAGE_10_DEFAULT,
             "windowed": TRAINING_COMMANDS + STAGE_8_WINDOWED + STAGE_9["windowed"]}
 
 

@@ -31,8 +31,8 @@ class PostprocessConfig:
     component_scope: str = "lesion"
     smooth: bool = False
     edema_needs_hematoma: bool = True
-    # validation (seed 15, 24 cases, experiments/results/postprocessing.json): EDH Dice 0.459 -> 0.510,
-    # IPH 0.344 -> 0.346, the other types and Dice(any) unchanged
+    # validation (seed 15, 24 cases, stage-9 model, experiments/results/postprocessing.json):
+    # EDH Dice 0.459 -> 0.510, IPH 0.344 -> 0.346, the other types and Dice(any) unchanged
     extra_axial_in_iph: bool = True
 
     def __post_init__(self) -> None:
