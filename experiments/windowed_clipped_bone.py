@@ -35,7 +35,7 @@ from ichseg.io import Volume, read_nifti
 from ichseg.preprocess import to_ras
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from input_robustness_bench import BRAIN_WINDOW, dice, is_blood, png_export  # noqa: E402
+from input_robustness_bench import BRAIN_WINDOW, dice, is_blood, png_export
 
 RESULTS = Path(__file__).parent / "results" / "windowed_clipped_bone.json"
 AIR_REACH_MM = 10.0
