@@ -47,6 +47,7 @@ def clipped_masks(image: Volume) -> dict[str, np.ndarray]:
     """The voxels each rule takes away from blood, on ``image``'s grid (a read-back export)."""
     centre, width = BRAIN_WINDOW
     saturated = image.array >= centre + width / 2 - SATURATION_LEVELS * width / 255
+    # not preprocess.head_mask: its -300 HU threshold sees no air once the export floors it at 0 HU
     floor = image.array <= centre - width / 2 + 0.5 * width / 255
     pieces, _ = ndimage.label(floor)
     edges = np.concatenate([pieces[[0, -1]].ravel(), pieces[:, [0, -1]].ravel()])
