@@ -12,15 +12,17 @@ no mode above 0.5 mL mean false blood on normal heads.
 
 Each model is run with the neighbour rule of this ichseg (the nearest slice stands in
 for a missing one) and, with ``--old-context``, also with the former rule (missing
-neighbours filled with the channel minimum), side by side.
+neighbours filled with the channel minimum), side by side; with ``--also-keep-clipped-bone``
+also without the post-processing rule that takes labels off the clipped skull of windowed input.
 
 Usage: ``python benchmarks/input_robustness_bench.py TEST_DATASET [--model default ...]
-[--cases N] [--modes a,b,c,d,e] [--old-context] [--output JSON]``
+[--cases N] [--modes a,b,c,d,e] [--old-context] [--also-keep-clipped-bone] [--output JSON]``
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import tempfile
 import time
@@ -35,6 +37,7 @@ from ichseg.infer.bundle import load_bundle
 from ichseg.infer.predictor import Predictor
 from ichseg.io import Volume, read_nifti, read_volume
 from ichseg.labels import HEMORRHAGE_LABELS
+from ichseg.postprocess import PostprocessConfig
 from ichseg.preprocess import resample_to_grid, to_ras
 
 RESULTS = Path(__file__).parent / "results" / "input_robustness_bench.json"
@@ -143,6 +146,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=None, help="the first N cases only")
     parser.add_argument("--modes", default="a,b,c,d,e")
     parser.add_argument("--old-context", action="store_true", help="also run the former neighbour rule")
+    parser.add_argument("--also-keep-clipped-bone", action="store_true",
+                        help="also run without the clipped-bone rule (it acts on windowed input, mode e)")
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args()
     cases = list_dataset_cases(args.dataset)[:args.cases]
@@ -152,8 +157,11 @@ def main() -> None:
         rules["channel_minimum"] = minimum_filled_context
     results = {"dataset": args.dataset, "cases": [c.case for c in cases], "modes": {m: MODES[m] for m in modes},
                "runs": {}}
-    for model in args.model:
-        predictor = Predictor([load_bundle(model)], device="cpu")
+    settings = {"": PostprocessConfig()}
+    if args.also_keep_clipped_bone:
+        settings[" / clipped bone kept"] = PostprocessConfig(clipped_bone_not_blood=False)
+    for model, (setting, postprocessing) in itertools.product(args.model, settings.items()):
+        predictor = Predictor([load_bundle(model)], device="cpu", postprocessing=postprocessing)
         for rule, function in rules.items():
             sliding_window.slices_with_context = function
             per_mode = {m: [] for m in modes}
@@ -163,7 +171,7 @@ def main() -> None:
                     row = evaluate_mode(predictor, mode, image, truth) | {"case": case.case}
                     per_mode[mode].append(row)
                 print(model, rule, case.case, {m: per_mode[m][-1]["dice_any"] for m in modes}, flush=True)
-            name = f"{model} / {rule}"
+            name = f"{model} / {rule}{setting}"
             results["runs"][name] = {m: summarise(rows) | {"rows": rows} for m, rows in per_mode.items()}
             print(name, json.dumps({m: summarise(rows) for m, rows in per_mode.items()}), flush=True)
     sliding_window.slices_with_context = rules["nearest_slice"]

@@ -9,7 +9,7 @@ parts of the clipped skull as extra-axial blood on normal heads (issue #16, mode
 - ``saturated_not_blood``: no voxel at the window's top is blood;
 - ``clipped_bone_not_blood``: no voxel of a saturated (26-connected) component that comes
   within 10 mm of the air outside the head (the skull, and whatever dense blood touches it)
-  is blood.
+  is blood (``ichseg.postprocess.clipped_bone``, shipped for windowed input since).
 
 Reported per rule: Dice(any hemorrhage, the five blood types) over the positive cases and
 false blood (mL) on the normal heads, against no rule.
@@ -27,36 +27,25 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 from ichseg.data.dataset_format import list_dataset_cases
 from ichseg.infer.predictor import load_predictor
 from ichseg.io import Volume, read_nifti
+from ichseg.postprocess import PostprocessConfig, clipped_bone
+from ichseg.postprocess.clipped_bone import SATURATION_LEVELS
 from ichseg.preprocess import to_ras
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
 from input_robustness_bench import BRAIN_WINDOW, dice, is_blood, png_export
 
 RESULTS = Path(__file__).parent / "results" / "windowed_clipped_bone.json"
-AIR_REACH_MM = 10.0
-# JPEG and rounding leave the clipped skull a few grey levels below 255
-SATURATION_LEVELS = 3
 
 
 def clipped_masks(image: Volume) -> dict[str, np.ndarray]:
     """The voxels each rule takes away from blood, on ``image``'s grid (a read-back export)."""
     centre, width = BRAIN_WINDOW
-    saturated = image.array >= centre + width / 2 - SATURATION_LEVELS * width / 255
-    # not preprocess.head_mask: its -300 HU threshold sees no air once the export floors it at 0 HU
-    floor = image.array <= centre - width / 2 + 0.5 * width / 255
-    pieces, _ = ndimage.label(floor)
-    edges = np.concatenate([pieces[[0, -1]].ravel(), pieces[:, [0, -1]].ravel()])
-    air = np.isin(pieces, np.unique(edges[edges > 0]))
-    near_air = ndimage.distance_transform_edt(~air, sampling=image.spacing) <= AIR_REACH_MM
-    components, _ = ndimage.label(saturated, structure=np.ones((3, 3, 3)))
-    touching = np.unique(components[saturated & near_air])
-    return {"saturated_not_blood": saturated,
-            "clipped_bone_not_blood": np.isin(components, touching[touching > 0])}
+    return {"saturated_not_blood": image.array >= centre + width / 2 - SATURATION_LEVELS * width / 255,
+            "clipped_bone_not_blood": clipped_bone(image.array, image.spacing, BRAIN_WINDOW)}
 
 
 def main() -> None:
@@ -65,7 +54,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=None, help="first N cases only")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    predictor = load_predictor(("windowed",), device="cpu")
+    # the rules applied here after the shipped post-processing, so not by the predictor as well
+    predictor = load_predictor(("windowed",), device="cpu",
+                               postprocessing=PostprocessConfig(clipped_bone_not_blood=False))
     rules = ("none", "saturated_not_blood", "clipped_bone_not_blood")
     rows = []
     for entry in list_dataset_cases(args.dataset)[: args.cases]:

@@ -14,11 +14,12 @@ def test_predict_options_reach_run_json_and_the_cpu_runs_the_onnx_graph(tmp_path
     write_nifti(Volume(np.full((40, 40, 6), 35, np.int16), np.diag([1.0, 1.0, 5.0, 1.0])), scan)
     arguments = ["predict", "-i", str(scan), "-o", str(tmp_path / "out"), "--model", str(tiny_bundle),
                  "--device", device, "--min-component-ml", "0.5", "--component-scope", "lesion", "--smooth",
-                 "--keep-isolated-edema", "--keep-extra-axial-in-iph"]
+                 "--keep-isolated-edema", "--keep-extra-axial-in-iph", "--keep-blood-on-clipped-bone"]
     assert main(arguments) == 0
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["postprocessing"] == {"min_component_ml": 0.5, "component_scope": "lesion", "smooth": True,
-                                     "edema_needs_hematoma": False, "extra_axial_in_iph": False}
+                                     "edema_needs_hematoma": False, "extra_axial_in_iph": False,
+                                     "clipped_bone_not_blood": False}
     assert run["models"][0]["onnx_runtime"] is (run["device"] == "cpu")
     assert run["onnxruntime"] and run["threads"] >= 1
 

@@ -38,6 +38,9 @@ def add_model_options(parser: argparse.ArgumentParser, *, uncertainty: bool = Tr
                         help="keep edema (PHE) components that touch no IPH (default: removed)")
     parser.add_argument("--keep-extra-axial-in-iph", action="store_true",
                         help="keep EDH/SDH fused with a larger IPH as typed (default: they become IPH)")
+    parser.add_argument("--keep-blood-on-clipped-bone", action="store_true",
+                        help="windowed 8-bit images: keep labels on saturated voxels that reach the air outside "
+                             "the head (default: the clipped skull is not blood)")
 
 
 def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
@@ -45,7 +48,8 @@ def postprocessing_config(args: argparse.Namespace) -> PostprocessConfig:
         return PostprocessConfig(min_component_ml=args.min_component_ml, component_scope=args.component_scope,
                                  smooth=args.smooth,
                                  edema_needs_hematoma=not args.keep_isolated_edema,
-                                 extra_axial_in_iph=not args.keep_extra_axial_in_iph)
+                                 extra_axial_in_iph=not args.keep_extra_axial_in_iph,
+                                 clipped_bone_not_blood=not args.keep_blood_on_clipped_bone)
     except ValueError as error:
         raise SystemExit(f"ichseg predict: {error}") from None
 

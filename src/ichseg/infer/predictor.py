@@ -18,7 +18,7 @@ import numpy as np
 from ..device import cpu_threads, resolve_device_name
 from ..io import Volume
 from ..models.network_spec import NetworkSpec
-from ..postprocess import PostprocessConfig, postprocess
+from ..postprocess import PostprocessConfig, clipped_bone, postprocess
 from ..preprocess import resample_to_grid
 from ..preprocess.model_input import prepare_model_input
 from ..quantify.uncertainty import VolumeCalibration, entropy_map, uncertain_volumes_ml
@@ -214,10 +214,19 @@ class Predictor:
         box = input_box(grid, winners > 0, volume)
         if box is not None:
             shape, affine = box_grid(volume, box)
+            not_blood = self._not_blood(volume)
             # outside the box every label is 0, so post-processing the box alone is exact (and fast)
             labels[box] = postprocess(self._map_back(probabilities, winners, grid, shape, affine), volume.spacing,
-                                      self.postprocessing)
+                                      self.postprocessing, None if not_blood is None else not_blood[box])
         return Volume(labels, volume.affine.copy(), {"format": "ichseg segmentation"})
+
+    def _not_blood(self, volume: Volume) -> np.ndarray | None:
+        """The clipped skull where ``volume`` was read from windowed 8-bit images (its metadata
+        holds the display window), else None: on HU input bone and blood differ."""
+        window = volume.metadata.get("window")
+        if window is None or not self.postprocessing.clipped_bone_not_blood:
+            return None
+        return clipped_bone(volume.array, volume.spacing, window)
 
     def _map_back(self, probabilities: np.ndarray, winners: np.ndarray, grid: Volume, shape, affine) -> np.ndarray:
         """Labels on the grid ``(shape, affine)``: nearest (``fast``) or interpolated probabilities."""
