@@ -87,8 +87,14 @@ STAGE_10_DEFAULT = [
     "ichseg train synth_train -o stage10 --config-file release/configs/bundled_model_stage10.yaml "
     "--initial-weights default --max-steps 3600 --fold all",
 ]
+STAGE_10_WINDOWED = [
+    "# stage 10 (issue #16): fine-tuned from stage 9 on the same 160 cases with the 224 x 224 patches of the "
+    "default's stage 10 and 90 % of the patches as 8-bit windowed exports",
+    "ichseg train synth_train -o windowed_stage10 --config-file release/configs/windowed_model_stage10.yaml "
+    "--initial-weights windowed --max-steps 3000 --fold all",
+]
 COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"] + STAGE_10_DEFAULT,
-            "windowed": TRAINING_COMMANDS + STAGE_8_WINDOWED + STAGE_9["windowed"]}
+            "windowed": TRAINING_COMMANDS + STAGE_8_WINDOWED + STAGE_9["windowed"] + STAGE_10_WINDOWED}
 
 
 def model_card(description: dict, checkpoint: dict) -> str:

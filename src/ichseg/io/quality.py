@@ -8,6 +8,9 @@ small for a head, an object much larger than a head (a chest or body CT given by
 
 The thresholds are wide on purpose: a real adult or child head CT, a thin or thick
 reconstruction, one slice or a few, and ichseg's synthetic heads pass; see the tests.
+An 8-bit windowed export (its metadata holds the display window) floors air at the window's
+bottom, so there air is that bottom grey and the body everything above it; checks that need
+values under the window (lung) are not made.
 """
 
 from __future__ import annotations
@@ -54,6 +57,16 @@ def _largest_section_cm2(body: np.ndarray, spacing: tuple[float, float, float]) 
     return best
 
 
+def _air_and_body(values: np.ndarray, window) -> tuple[np.ndarray, np.ndarray]:
+    """Air and body masks: by HU, or, for a windowed export whose window starts above air, air
+    is the bottom grey (everything under the window, air included, was stored as it)."""
+    floor = None if window is None else float(window[0]) - float(window[1]) / 2 + 0.5 * float(window[1]) / 255
+    if floor is None or floor <= AIR_RANGE_HU[1]:
+        return (values >= AIR_RANGE_HU[0]) & (values <= AIR_RANGE_HU[1]), values > TISSUE_HU
+    air = values <= floor
+    return air, ~air & (values > TISSUE_HU)
+
+
 def input_quality_warnings(volume: Volume) -> list[str]:
     """Warnings about ``volume`` as a head CT in HU (empty when it looks like one).
 
@@ -71,8 +84,9 @@ def input_quality_warnings(volume: Volume) -> list[str]:
     array, spacing = _sampled(volume)
     values = array.astype(np.float32, copy=False)
     median = float(np.median(values))
-    air = float(np.mean((values >= AIR_RANGE_HU[0]) & (values <= AIR_RANGE_HU[1])))
-    body = values > TISSUE_HU
+    window = volume.metadata.get("window")
+    air_mask, body = _air_and_body(values, window)
+    air = float(air_mask.mean())
     body_fraction = float(body.mean())
     if abs(median) > MAX_PLAUSIBLE_MEDIAN_HU:
         warnings.append(f"median value {median:.0f} is not a CT number in HU (rescale tags wrong, or not CT?)")
@@ -86,8 +100,9 @@ def input_quality_warnings(volume: Volume) -> list[str]:
     if brain < (MIN_BRAIN_FRACTION_FEW_SLICES if volume.shape[2] <= FEW_SLICES else MIN_BRAIN_FRACTION_OF_BODY):
         warnings.append(f"little brain-like tissue ({BRAIN_RANGE_HU[0]:.0f}-{BRAIN_RANGE_HU[1]:.0f} HU: "
                         f"{brain:.1%} of the body): not a head CT in HU?")
+    lung_visible = window is None or float(window[0]) - float(window[1]) / 2 < LUNG_RANGE_HU[0]
     lung = float(np.mean((values >= LUNG_RANGE_HU[0]) & (values <= LUNG_RANGE_HU[1]) & _inside(body))
-                 / body_fraction)
+                 / body_fraction) if lung_visible else 0.0
     section = _largest_section_cm2(body, spacing)
     if section > MAX_HEAD_AREA_CM2:
         warnings.append(f"the body is larger than a head (largest axial section {section:.0f} cm2, a head has at "
