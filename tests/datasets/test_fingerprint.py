@@ -20,3 +20,10 @@ def test_fingerprint_of_a_small_dataset(blob_dataset):
 def test_fingerprint_refuses_a_folder_that_is_not_a_dataset(tmp_path):
     with pytest.raises(InputError, match="imagesTr"):
         extract_fingerprint(tmp_path)
+
+
+def test_fingerprint_shows_its_progress_over_the_cases(blob_dataset, capsys):
+    # a 280-case fingerprint takes minutes: a silent one looks hung
+    extract_fingerprint(blob_dataset, progress=True)
+    shown = capsys.readouterr().err
+    assert "fingerprint" in shown and "6/6" in shown

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from ichseg.cli.main import main
@@ -54,6 +55,16 @@ def test_one_slice_alone_finds_the_blood_that_the_whole_volume_finds(predictor, 
     image, k, whole = blood
     alone = predictor.predict(_piece(image, k, k + 1)).array[:, :, 0] > 0
     assert _dice(alone, whole[:, :, k]) > 0.5
+
+
+def test_bfloat16_on_the_cpu_finds_the_blood_that_float32_finds(predictor, blood):
+    image, _, whole = blood
+    bf16 = Predictor([load_bundle("default")], device="cpu", precision="bfloat16")
+    weight = next(w for w in bf16.bundles[0].network.parameters() if w.ndim == 4)
+    assert bf16.amp and weight.is_contiguous(memory_format=torch.channels_last)
+    assert _dice(bf16.predict(image).array > 0, whole) > 0.97
+    with pytest.raises(ValueError, match="bfloat16 runs torch networks"):
+        Predictor(predictor.bundles, device="cpu", precision="bfloat16")  # an ONNX graph is float32 only
 
 
 def test_a_windowed_export_of_a_normal_head_shows_no_blood_along_the_skull(ge_volume, tmp_path):

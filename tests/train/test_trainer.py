@@ -16,7 +16,7 @@ from ichseg.models.checkpoint import LAST, load_checkpoint
 from ichseg.models.network_spec import build_network
 from ichseg.train import TrainingConfig, recipe_settings, run_training
 from ichseg.train.recipes import RECIPES
-from ichseg.train.trainer import network_spec
+from ichseg.train.trainer import SupervisedTrainer, network_spec
 from interrupt import kill_after_checkpoint
 
 SMALL_UNET = {"model": "unet", "model_options": {"channels": [8, 16, 32, 64], "strides": [2, 2, 2]}}
@@ -48,6 +48,28 @@ def test_tiny_model_learns(blob_dataset, tmp_path):
     network.load_state_dict(state["model"])  # the checkpoint alone rebuilds the model
     splits = json.loads((tmp_path / "run" / "splits.json").read_text())
     assert len(splits["folds"]) == 3
+
+
+def test_amp_on_cpu_trains_in_bfloat16(blob_dataset, tmp_path):
+    seen: list[torch.dtype] = []
+    original = SupervisedTrainer.train_step
+
+    def recording_step(self, images, labels):
+        if not seen:
+            first_conv = next(m for m in self.network.modules() if isinstance(m, torch.nn.Conv3d))
+            first_conv.register_forward_hook(lambda module, args, output: seen.append(output.dtype))
+        return original(self, images, labels)
+
+    config = TrainingConfig().merged({**FAST, "loss": "dice_ce", "max_steps": 40, "validate_every": 40,
+                                      "checkpoint_every": 40, "amp": True})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SupervisedTrainer, "train_step", recording_step)
+        summary = run_training(blob_dataset, tmp_path / "run", config, progress=False)  # default context: CPU
+    losses = _losses(Path(summary["output"]))
+    assert seen and seen[0] == torch.bfloat16  # amp: true autocasts on the CPU too
+    assert losses[-1] < 0.7 * losses[0]
+    assert all(p.dtype == torch.float32 for p in load_checkpoint(Path(summary["output"]) / LAST)["model"].values()
+               if p.is_floating_point())  # the weights stay float32
 
 
 def _train_command(dataset, output, config_file, *extra):

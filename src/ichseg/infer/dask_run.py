@@ -33,15 +33,16 @@ from .predictor import load_predictor
 from .run import cases_of, finish_run, predict_case, run_record
 
 DEFAULT_SETTINGS = {"models": ("default",), "device": "cpu", "tta": False, "fast": False,
-                    "postprocessing": PostprocessConfig(), "threads": None}
+                    "postprocessing": PostprocessConfig(), "threads": None, "precision": "float32"}
 
 
 @lru_cache(maxsize=2)
 def _worker_predictor(models: tuple[str, ...], device: str, tta: bool, fast: bool,
-                      postprocessing: PostprocessConfig, threads: int | None):
+                      postprocessing: PostprocessConfig, threads: int | None, precision: str):
     """The predictor of this worker process, loaded on its first case and kept."""
     # several workers on one machine share its cores (threads)
-    return load_predictor(models, device=device, tta=tta, fast=fast, postprocessing=postprocessing, threads=threads)
+    return load_predictor(models, device=device, tta=tta, fast=fast, postprocessing=postprocessing, threads=threads,
+                          precision=precision)
 
 
 def _peak_rss_mb() -> float:
@@ -53,7 +54,7 @@ def _peak_rss_mb() -> float:
 def _run_case(case: CaseInput, output: str, settings: dict, options: dict) -> dict:
     """A worker's task: one case, written into ``output``; returns its summary row."""
     predictor = _worker_predictor(tuple(settings["models"]), settings["device"], settings["tta"], settings["fast"],
-                                  settings["postprocessing"], settings["threads"])
+                                  settings["postprocessing"], settings["threads"], settings["precision"])
     row = predict_case(case, OutputFolder(output), predictor, **options)
     return row | {"worker_pid": os.getpid()}
 
@@ -109,7 +110,7 @@ def predict_inputs_dask(input_path: str | Path, output: str | Path, settings: di
     rows.sort(key=lambda row: order[row["case"]])
     record = {"device": settings["device"], "threads_per_worker": settings["threads"],
               "models": list(settings["models"]), "tta": settings["tta"], "fast": settings["fast"],
-              "postprocessing": settings["postprocessing"].to_dict()}
+              "precision": settings["precision"], "postprocessing": settings["postprocessing"].to_dict()}
     finish_run(output, rows, run_record(record, dicom_seg=dicom_seg, uncertainty=uncertainty,
                                         dask={"scheduler": scheduler or f"local cluster, {n_workers} workers",
                                               "worker_pids": sorted({r.get("worker_pid") for r in rows

@@ -137,7 +137,8 @@ def predictor_record(predictor: Predictor) -> dict:
     return {"device": predictor.device, "threads": predictor.threads,
             "models": [{"name": b.name, "sha256": b.description.sha256, "onnx_runtime": b.exported}
                        for b in predictor.bundles],
-            "tta": predictor.tta, "fast": predictor.fast, "postprocessing": predictor.postprocessing.to_dict()}
+            "tta": predictor.tta, "fast": predictor.fast, "precision": predictor.precision,
+            "postprocessing": predictor.postprocessing.to_dict()}
 
 
 def predict_inputs(input_path: str | Path, output: str | Path, predictor: Predictor, *, dicom_seg: bool = False,

@@ -57,7 +57,7 @@ class TrainingConfig:
     deep_supervision: bool = True
     grad_clip: float | None = 12.0
     ema_decay: float | None = None
-    amp: bool | None = None
+    amp: bool | None = None  # autocast: None = float16 on CUDA only; True = also bfloat16 on CPU; False = off
     validate_every: int = 200
     max_validation_cases: int | None = None  # None: every validation case; 0: no validation during training
     sliding_window_overlap: float = 0.5

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..data.dataset_format import DatasetCase, UnlabelledImage
 from ..data.sampling import TrainingCase
@@ -73,12 +74,13 @@ def _cache_folder(cache: str | Path | None, spacing: Sequence[float], normalizat
 
 
 def load_training_cases(entries: Sequence[DatasetCase], spacing: Sequence[float], normalization: dict, *,
-                        cache: str | Path | None = None, seed: int = 0) -> list[TrainingCase]:
+                        cache: str | Path | None = None, seed: int = 0, progress: bool = False) -> list[TrainingCase]:
     """Prepare every case for the model (RAS, spacing, intensities), cached as ``.npz``; a cached
-    case whose image or label file has changed since is prepared again."""
+    case whose image or label file has changed since is prepared again. ``progress``: a bar
+    over the cases."""
     folder = _cache_folder(cache, spacing, normalization)
     cases = []
-    for k, entry in enumerate(entries):
+    for k, entry in enumerate(tqdm(entries, desc="preparing cases", unit="case", disable=not progress)):
         def prepare(entry: DatasetCase = entry) -> tuple[np.ndarray, np.ndarray]:
             prepared = prepare_model_input(read_volume(entry.image), spacing, normalization, read_volume(entry.label))
             assert prepared.labels is not None  # labels were given

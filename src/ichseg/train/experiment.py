@@ -27,7 +27,8 @@ from .weak_labels import read_slice_codes
 
 
 def plan_dataset(dataset: str | Path, plan_path: str | Path, *, fingerprint_path: str | Path | None = None,
-                 memory_gb: float = DEFAULT_MEMORY_GB, amp: bool = False, reuse: bool = True) -> dict:
+                 memory_gb: float = DEFAULT_MEMORY_GB, amp: bool = False, reuse: bool = True,
+                 progress: bool = False) -> dict:
     """Fingerprint + plan of ``dataset`` written to ``plan_path`` and ``fingerprint_path``
     (default: ``fingerprint.json`` beside the plan). With ``reuse``, files already there
     are read back instead of recomputed (an experiment plans once)."""
@@ -38,7 +39,7 @@ def plan_dataset(dataset: str | Path, plan_path: str | Path, *, fingerprint_path
     if reuse and fingerprint_path.exists():
         fingerprint = json.loads(fingerprint_path.read_text())
     else:
-        fingerprint = extract_fingerprint(dataset)
+        fingerprint = extract_fingerprint(dataset, progress=progress)
         write_text_atomic(fingerprint_path, json.dumps(fingerprint, indent=1) + "\n")
     plan = make_plan(fingerprint, memory_gb=memory_gb, amp=amp)
     write_text_atomic(plan_path, json.dumps(plan, indent=1) + "\n")
@@ -109,7 +110,8 @@ def run_training(dataset: str | Path, output: str | Path, config: TrainingConfig
     context = context or DistributedContext()
     output = Path(output)
     if context.is_main:
-        plan_dataset(dataset, output / "plan.json", memory_gb=memory_gb, amp=context.device.type == "cuda")
+        plan_dataset(dataset, output / "plan.json", memory_gb=memory_gb, amp=context.device.type == "cuda",
+                     progress=progress)
         make_splits(dataset, output, config)
     context.barrier()
     plan = Plan.from_dict(json.loads((output / "plan.json").read_text()), source=str(output / "plan.json"))

@@ -145,7 +145,9 @@ class SupervisedTrainer:
         self.output = Path(output)
         self.output.mkdir(parents=True, exist_ok=True)
         self.device = self.context.device
-        self.amp = self.device.type == "cuda" and config.amp is not False  # AMP: on by default, CUDA only
+        # autocast: float16 on CUDA unless amp is false; bfloat16 on CPU only with amp: true (1.6x per
+        # step on an AVX-512 BF16 CPU, benchmarks/cpu_precision_bench.py; slow on CPUs without it)
+        self.amp = config.amp is True or (self.device.type == "cuda" and config.amp is not False)
         configuration = self.plan.configuration(config.configuration)
         normalization = config.normalization or self.plan.normalization
         self.spec = network_spec(config, configuration, normalization)
@@ -155,8 +157,9 @@ class SupervisedTrainer:
         np.random.seed(config.seed % 2**32)
         # before the (slow) preprocessing, so that unusable weights are reported at once
         initial = initial_weights(config.initial_weights, self.spec) if config.initial_weights else None
+        show = progress and self.context.is_main
         self.train_cases = load_training_cases(train_cases, self.spec.spacing, normalization, cache=cache,
-                                               seed=config.seed)
+                                               seed=config.seed, progress=show)
         val = val_cases if config.max_validation_cases is None else val_cases[: config.max_validation_cases]
         self.val_cases = load_training_cases(val, self.spec.spacing, normalization, cache=cache,
                                              seed=config.seed) if val else []
@@ -171,7 +174,7 @@ class SupervisedTrainer:
         self.loss = DeepSupervision(loss) if self.deep_supervision else loss
         self.optimizer = build_optimizer(self.network.parameters(), config)
         self.schedule = build_schedule(self.optimizer, config)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp and self.device.type == "cuda")  # bf16 needs none
         self.ema = ema_model(self.network, config.ema_decay) if config.ema_decay else None
         self.model = (DistributedDataParallel(self.network, device_ids=[self.device] if self.device.type == "cuda"
                                               else None) if self.context.enabled else self.network)
