@@ -1,3 +1,7 @@
+import shutil
+
+import nibabel as nib
+import numpy as np
 import pytest
 
 from ichseg.data.fingerprint import extract_fingerprint
@@ -27,3 +31,13 @@ def test_fingerprint_shows_its_progress_over_the_cases(blob_dataset, capsys):
     extract_fingerprint(blob_dataset, progress=True)
     shown = capsys.readouterr().err
     assert "fingerprint" in shown and "6/6" in shown
+
+
+def test_a_dataset_without_labelled_voxels_takes_the_soft_tissue_range(blob_dataset, tmp_path):
+    copy = tmp_path / "unlabelled"
+    shutil.copytree(blob_dataset, copy)
+    for path in (copy / "labelsTr").glob("*.nii.gz"):
+        image = nib.load(path)
+        nib.save(nib.Nifti1Image(np.zeros(image.shape, np.uint8), image.affine), path)
+    stats = extract_fingerprint(copy)["foreground_intensity"]
+    assert 0 < stats["percentile_00_5"] <= stats["mean"] <= stats["percentile_99_5"] < 100

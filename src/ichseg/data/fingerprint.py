@@ -54,18 +54,20 @@ def extract_fingerprint(dataset: str | Path, *, seed: int = 1234, progress: bool
     Raises:
         InputError: not a dataset folder, or a case that cannot be read.
     """
-    cases, pairs = [], []
-    for entry in tqdm(list_dataset_cases(dataset), desc="fingerprint", unit="case", disable=not progress):
+    cases, foreground = [], []
+    entries = list_dataset_cases(dataset)
+    for entry in tqdm(entries, desc="fingerprint", unit="case", disable=not progress):
         image, labels = to_ras(read_volume(entry.image)), to_ras(read_volume(entry.label))
         labels = labels.with_array(np.rint(labels.array).astype(np.uint8))
         cases.append(case_fingerprint(entry.case, image, labels))
-        pairs.append((image.array, labels.array))
+        foreground.append(image.array[labels.array > 0])  # only these voxels are kept, not whole scans
     try:
-        statistics = collect_foreground_statistics(pairs, seed=seed)
+        statistics = collect_foreground_statistics([(v, np.ones(v.shape, np.uint8)) for v in foreground], seed=seed)
     except ValueError:
-        # No labelled voxel at all: fall back to the intracranial soft-tissue range.
-        statistics = collect_foreground_statistics([(a, (a > 0) & (a < 100)) for a, _ in pairs], seed=seed)
-    del pairs
+        # No labelled voxel at all: the intracranial soft-tissue range (the images read again, one at a time)
+        images = (to_ras(read_volume(entry.image)).array for entry in entries)
+        statistics = collect_foreground_statistics(((a, (a > 0) & (a < 100)) for a in images), seed=seed)
+    del foreground
     n = len(cases)
     class_summary = {}
     for value, name in LABELS.items():
