@@ -1,7 +1,9 @@
 """The labels of each way ``predict`` can run, on a held-out synthetic test set: the torch
 network (the GPU path, and the CPU path without ONNX Runtime), its ONNX graph on ONNX
-Runtime (the CPU path), and the graph with ``--fast`` (labels mapped back by nearest
-neighbour instead of interpolated probabilities). Per case: the voxels whose label differs
+Runtime (the CPU path), the graph with ``--fast`` (labels mapped back by nearest
+neighbour instead of interpolated probabilities), the torch network under bfloat16 autocast
+(``--precision bfloat16``), and ``--tta`` on ONNX Runtime and in bfloat16 (three network passes,
+where the network's speed counts most). Per case: the voxels whose label differs
 from the torch path, how far the probabilities differ, Dice of any hemorrhage (labels 1-5)
 against the torch path and against the reference labels, and seconds per path.
 
@@ -45,6 +47,10 @@ def main() -> None:
              "onnx": Predictor([load_bundle(args.model, onnx=True)], device="cpu")}
     assert paths["onnx"].bundles[0].exported, "the bundle has no ONNX graph (or onnxruntime is missing)"
     paths["onnx_fast"] = Predictor(paths["onnx"].bundles, device="cpu", fast=True)
+    bf16_bundle = load_bundle(args.model)  # its own copy: bfloat16 turns the network channels-last
+    paths["torch_bf16"] = Predictor([bf16_bundle], device="cpu", precision="bfloat16")
+    paths["onnx_tta"] = Predictor(paths["onnx"].bundles, device="cpu", tta=True)
+    paths["torch_bf16_tta"] = Predictor([bf16_bundle], device="cpu", precision="bfloat16", tta=True)
     rows = []
     for case in list_dataset_cases(args.dataset):
         volume = read_volume(case.image)
@@ -61,6 +67,9 @@ def main() -> None:
             "case": case.case, "seconds": seconds,
             "differing_voxels": {name: int((labels[name] != labels["torch"]).sum()) for name in paths},
             "max_abs_probability_difference": float(np.abs(probabilities["torch"] - probabilities["onnx"]).max()),
+            "max_abs_probability_difference_bf16": float(np.abs(probabilities["torch"]
+                                                                - probabilities["torch_bf16"]).max()),
+            "dice_any_tta_bf16_vs_onnx": dice(blood["torch_bf16_tta"], blood["onnx_tta"]),
             "dice_any_vs_torch": {name: dice(blood[name], blood["torch"]) for name in paths},
             "dice_any_vs_reference": {name: dice(mask, truth_blood) for name, mask in blood.items()},
         })
@@ -75,6 +84,9 @@ def main() -> None:
                                                  for name in paths},
         "min_dice_any_vs_torch": {name: min(values("dice_any_vs_torch", name), default=None) for name in paths},
         "max_abs_probability_difference_onnx_vs_torch": max(r["max_abs_probability_difference"] for r in rows),
+        "max_abs_probability_difference_bf16_vs_torch": max(r["max_abs_probability_difference_bf16"] for r in rows),
+        "min_dice_any_tta_bf16_vs_onnx": min((r["dice_any_tta_bf16_vs_onnx"] for r in rows
+                                              if r["dice_any_tta_bf16_vs_onnx"] is not None), default=None),
         "mean_dice_any_vs_reference": {name: float(np.mean(values("dice_any_vs_reference", name))) for name in paths},
         "median_seconds": {name: float(np.median([r["seconds"][name] for r in rows])) for name in paths},
     }

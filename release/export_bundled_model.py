@@ -93,7 +93,17 @@ STAGE_10_WINDOWED = [
     "ichseg train synth_train -o windowed_stage10 --config-file release/configs/windowed_model_stage10.yaml "
     "--initial-weights windowed --max-steps 3000 --fold all",
 ]
-COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"] + STAGE_10_DEFAULT,
+STAGE_11_DEFAULT = [
+    "# stage 11 (issue #16): fine-tuned from stage 10 on 280 cases: the 160 of stage 9 and 120 more of seed 17 "
+    "(same generator options), linked into one dataset folder synth_train280 (dataset.json and slice_labels.csv "
+    "joined); bfloat16 autocast on the CPU (amp: true)",
+    SYNTH_TRAIN_160,
+    "ichseg synth -o synth_s17 -n 120 --seed 17 --base src/ichseg/resources/ge_head_ct --base-fraction 0.35 "
+    "--negatives 0.15 --shape-bank ../shared/data/hemseg-labels/HemSeg-500.zip --shape-part 0/2",
+    "ichseg train synth_train280 -o stage11 --config-file release/configs/bundled_model_stage11.yaml "
+    "--initial-weights default --max-steps 4800 --fold all",
+]
+COMMANDS = {"default": TRAINING_COMMANDS + STAGE_9["default"] + STAGE_10_DEFAULT + STAGE_11_DEFAULT,
             "windowed": TRAINING_COMMANDS + STAGE_8_WINDOWED + STAGE_9["windowed"] + STAGE_10_WINDOWED}
 
 
