@@ -68,7 +68,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
     try:
         return load_predictor(models, device=args.device, tta=args.tta or getattr(args, "uncertainty", False),
                               fast=args.fast, postprocessing=postprocessing,
-                              precision=getattr(args, "precision", "float32"))
+                              precision=args.precision)
     except (KeyError, ValueError) as error:
         raise SystemExit(f"ichseg predict: {error}") from None
 

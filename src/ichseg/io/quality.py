@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from .slice_stack import window_floor_hu
 from .volume import Volume
 
 AIR_RANGE_HU = (-1100.0, -850.0)
@@ -60,7 +61,7 @@ def _largest_section_cm2(body: np.ndarray, spacing: tuple[float, float, float]) 
 def _air_and_body(values: np.ndarray, window) -> tuple[np.ndarray, np.ndarray]:
     """Air and body masks: by HU, or, for a windowed export whose window starts above air, air
     is the bottom grey (everything under the window, air included, was stored as it)."""
-    floor = None if window is None else float(window[0]) - float(window[1]) / 2 + 0.5 * float(window[1]) / 255
+    floor = None if window is None else window_floor_hu(window)
     if floor is None or floor <= AIR_RANGE_HU[1]:
         return (values >= AIR_RANGE_HU[0]) & (values <= AIR_RANGE_HU[1]), values > TISSUE_HU
     air = values <= floor
@@ -100,7 +101,7 @@ def input_quality_warnings(volume: Volume) -> list[str]:
     if brain < (MIN_BRAIN_FRACTION_FEW_SLICES if volume.shape[2] <= FEW_SLICES else MIN_BRAIN_FRACTION_OF_BODY):
         warnings.append(f"little brain-like tissue ({BRAIN_RANGE_HU[0]:.0f}-{BRAIN_RANGE_HU[1]:.0f} HU: "
                         f"{brain:.1%} of the body): not a head CT in HU?")
-    lung_visible = window is None or float(window[0]) - float(window[1]) / 2 < LUNG_RANGE_HU[0]
+    lung_visible = window is None or window_floor_hu(window) < LUNG_RANGE_HU[0]
     lung = float(np.mean((values >= LUNG_RANGE_HU[0]) & (values <= LUNG_RANGE_HU[1]) & _inside(body))
                  / body_fraction) if lung_visible else 0.0
     section = _largest_section_cm2(body, spacing)

@@ -31,6 +31,18 @@ def natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
+def window_floor_hu(window: Sequence[float]) -> float:
+    """The HU at or below which a voxel read back from an export was its bottom grey (half a
+    grey step above the window's bottom): air, and everything else under the window.
+
+    Example:
+        >>> round(window_floor_hu((40, 80)), 3)
+        0.157
+    """
+    centre, width = float(window[0]), float(window[1])
+    return centre - width / 2 + 0.5 * width / 255
+
+
 def _parse_window(window: Sequence[float] | None, where: Path) -> tuple[float, float]:
     if window is None or len(window) != 2:
         raise InputError(where, "2D image slices need a declared window (center, width), e.g. window=(40, 120)")

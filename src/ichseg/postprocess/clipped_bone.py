@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
+from ..io.slice_stack import window_floor_hu
+
 # chosen on a synthetic validation set (seed 15, experiments/results/windowed_clipped_bone.json):
 # a skull is about 5-10 mm thick and the scalp a few mm more
 AIR_REACH_MM = 10.0
@@ -25,8 +27,7 @@ def outside_air(image: np.ndarray, window: Sequence[float]) -> np.ndarray:
     """Voxels at the window's bottom grey level connected to the in-plane border of the image:
     the air around the head, as an export shows it (everything under the window is one value,
     so no HU threshold below the window can find air)."""
-    centre, width = float(window[0]), float(window[1])
-    floor = image <= centre - width / 2 + 0.5 * width / 255
+    floor = image <= window_floor_hu(window)
     pieces, _ = ndimage.label(floor)
     edges = np.concatenate([pieces[[0, -1]].ravel(), pieces[:, [0, -1]].ravel()])
     return np.isin(pieces, np.unique(edges[edges > 0]))
